@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# twguard: see README.md.
+#
+#   make            build twguard.ko against KDIR
+#   make install    install it into /lib/modules/RELEASE/extra and depmod
+#   make demo       boot Debian 12's kernel with twguard, run a workload
+#   make test       every test; ends with "N passed, N failed"
+#   make check      sparse and W=1 against 6.1 and 6.12
+#   make style      checkpatch --strict
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) does not exist: install the kernel headers, or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease)
+
+demo:
+	scripts/demo
+
+test:
+	scripts/test
+
+check:
+	scripts/setup
+	scripts/check
+
+style:
+	scripts/setup
+	scripts/style
+
+clean:
+	rm -rf build
+	find module kunit \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
+		-name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -delete
+	rm -f Module.symvers modules.order module/modules.order kunit/modules.order
+
+.PHONY: all modules install demo test check style clean

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs every integration test (test_* functions in t-*.sh beside this
+# file) and reports them as KTAP.  Usage, from the host:
+#
+#   scripts/vm run --kernel NAME scripts/tests/run.sh scripts/tests/lib.sh \
+#       scripts/tests/t-*.sh build/tools/twg-churn [-- TEST...]
+#
+# TWG_TESTS, if set, names the tests to run (default: all).
+
+tests=${TWG_TESTS:-$(sed -n 's/^\(test_[a-z0-9_]*\)() {$/\1/p' ./t-*.sh)}
+n=$(echo $tests | wc -w)
+
+out() {
+	echo "$1"
+	echo "$1" >>"$TWG_RESULTS"
+}
+
+out "KTAP version 1"
+out "1..1"
+out "    KTAP version 1"
+out "    # Subtest: integration"
+out "    1..$n"
+i=0 failed=0
+for t in $tests; do
+	i=$((i + 1))
+	echo "# ---- $t"
+	# Its own shell, not a subshell in an "if": errexit is ignored in any
+	# command whose status is tested, which would let a failed check pass.
+	sh -e -c '. ./lib.sh; for f in ./t-*.sh; do . "$f"; done; PATH=$PWD:$PATH; '"$t"
+	if [ $? -eq 0 ]; then
+		out "    ok $i ${t#test_}"
+	else
+		out "    not ok $i ${t#test_}"
+		failed=1
+	fi
+done
+if [ $failed = 0 ]; then
+	out "ok 1 integration"
+else
+	out "not ok 1 integration"
+fi
+exit $failed

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The harness and the module's first promises: the guest's TCP behaves as
+# the tests assume, and twguard's root directory lives exactly as long as
+# the module.
+
+# N connections closed by the client leave N TIME-WAIT sockets in the
+# client's netns and none in any other.
+test_netns_time_wait() {
+	local ns tw_init
+	tw_init=$(sockstat_tw)
+	ns=$(new_netns tw)
+	pp ip netns exec "$ns" twg-churn -n 20 client
+	expect_eq "sockstat tw in $ns" "$(ip netns exec "$ns" sh -c '. ./lib.sh; sockstat_tw')" 20
+	expect_eq "ss time-wait in $ns" "$(ip netns exec "$ns" sh -c '. ./lib.sh; ss_count time-wait')" 20
+	expect_eq "sockstat tw in init netns" "$(sockstat_tw)" "$tw_init"
+	pp ip netns del "$ns"
+}
+
+# A reset close leaves no TIME-WAIT at all.
+test_netns_reset_no_time_wait() {
+	local ns
+	ns=$(new_netns rst)
+	pp ip netns exec "$ns" twg-churn -n 10 reset
+	expect_eq "sockstat tw in $ns" "$(ip netns exec "$ns" sh -c '. ./lib.sh; sockstat_tw')" 0
+	pp ip netns del "$ns"
+}
+
+# /sys/kernel/twguard/version is the module's version, and goes away with
+# the module.
+test_sysfs_lifecycle() {
+	local want
+	want=$(modinfo -F version "$TWG_MODULES/twguard.ko" 2>/dev/null ||
+		strings "$TWG_MODULES/twguard.ko" | sed -n 's/^version=//p')
+	expect_eq "version" "$(cat /sys/kernel/twguard/version)" "$want"
+	pp rmmod twguard
+	[ ! -e /sys/kernel/twguard ] || { echo "# /sys/kernel/twguard outlived the module"; return 1; }
+	pp insmod "$TWG_MODULES/twguard.ko"
+	expect_eq "version after reload" "$(cat /sys/kernel/twguard/version)" "$want"
+}
