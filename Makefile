@@ -5,6 +5,7 @@
 #   make            build twguard.ko against KDIR
 #   make install    install it into /lib/modules/RELEASE/extra and depmod
 #   make demo       boot Debian 12's kernel with twguard, run a workload
+#   make bench      twguard's cost: loaded against not, in one boot
 #   make test       every test; ends with "N passed, N failed"
 #   make check      sparse and W=1 against 6.1 and 6.12
 #   make style      checkpatch --strict
@@ -25,6 +26,9 @@ install: modules
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench
+
 test:
 	scripts/test
 
@@ -42,4 +46,4 @@ clean:
 		-name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -delete
 	rm -f Module.symvers modules.order module/modules.order kunit/modules.order
 
-.PHONY: all modules install demo test check style clean
+.PHONY: all modules install demo bench test check style clean

@@ -195,6 +195,57 @@ static void twg_fin_wait2_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tw_balance(s), 0);
 }
 
+/* The peer's FIN turns a FIN_WAIT2 minisock into a TIME_WAIT one. */
+static void twg_fin_wait2_to_time_wait(struct kunit *test)
+{
+	struct twg_stats *s = &((struct twg_account_fixture *)test->priv)->s;
+	static const struct twg_tw_info fw2 = { .fin_wait2 = true };
+
+	twg_account_tw_enter(s, &fw2);
+	twg_account_tw_fin_wait2_done(s);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT], 1);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT_FIN_WAIT2], 0);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_TW_ENTERED], 1);
+
+	/* It ends as the TIME_WAIT minisock it now is. */
+	twg_account_tw_end(s, &tw4, TWG_END_EXPIRED);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT], 0);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT_FIN_WAIT2], 0);
+	KUNIT_EXPECT_EQ(test, tw_balance(s), 0);
+}
+
+/*
+ * Sockets found at load count in the populations only; their ends are
+ * events like any other, and the populations come back to zero.
+ */
+static void twg_existing_at_load(struct kunit *test)
+{
+	struct twg_stats *s = &((struct twg_account_fixture *)test->priv)->s;
+	static const struct twg_tw_info fw2_6 = { .fin_wait2 = true, .ipv6 = true };
+
+	twg_account_tw_existing(s, &tw4);
+	twg_account_tw_existing(s, &fw2_6);
+	twg_account_state_existing(s, TCP_CLOSE_WAIT);
+	twg_account_state_existing(s, TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT], 2);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT_FIN_WAIT2], 1);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT_IPV6], 1);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_CLOSE_WAIT_CURRENT], 1);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_TW_ENTERED], 0);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_CLOSE_PASSIVE], 0);
+
+	twg_account_tw_end(s, &tw4, TWG_END_EXPIRED);
+	twg_account_tw_end(s, &fw2_6, TWG_END_KILLED);
+	twg_account_state(s, TCP_CLOSE_WAIT, TCP_LAST_ACK);
+	twg_account_state(s, TCP_LAST_ACK, TCP_CLOSE);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT], 0);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT_FIN_WAIT2], 0);
+	KUNIT_EXPECT_EQ(test, s->gauge[TWG_TW_CURRENT_IPV6], 0);
+	expect_full_gauges_zero(test, s);
+	/* The invariant: tw_at_load (2) + entered - ended == current. */
+	KUNIT_EXPECT_EQ(test, 2 + tw_balance(s), 0);
+}
+
 /* Each way a minisock can end lands in its own counter, and only there. */
 struct twg_end_case {
 	enum twg_tw_end why;
@@ -306,6 +357,8 @@ static struct kunit_case twg_account_cases[] = {
 	KUNIT_CASE_PARAM(twg_reset_received, twg_reset_gen_params),
 	KUNIT_CASE(twg_reset_sent),
 	KUNIT_CASE(twg_fin_wait2_timeout),
+	KUNIT_CASE(twg_fin_wait2_to_time_wait),
+	KUNIT_CASE(twg_existing_at_load),
 	KUNIT_CASE_PARAM(twg_tw_end_reason, twg_end_gen_params),
 	KUNIT_CASE(twg_overflow),
 	KUNIT_CASE(twg_cross_cpu_sum),

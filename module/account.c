@@ -157,6 +157,35 @@ void twg_account_tw_end(struct twg_stats *s, const struct twg_tw_info *tw,
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_account_tw_end);
 
+/*
+ * A FIN reached a FIN_WAIT2 minisock: it is a TIME_WAIT one now, still
+ * alive, so only the FIN_WAIT2 share changes.
+ */
+void twg_account_tw_fin_wait2_done(struct twg_stats *s)
+{
+	s->gauge[TWG_TW_CURRENT_FIN_WAIT2]--;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_account_tw_fin_wait2_done);
+
+/*
+ * Sockets that existed when twguard loaded count in the populations, not
+ * in the events: nothing was seen entering.
+ */
+void twg_account_tw_existing(struct twg_stats *s, const struct twg_tw_info *tw)
+{
+	twg_tw_gauges(s, tw, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_account_tw_existing);
+
+void twg_account_state_existing(struct twg_stats *s, int state)
+{
+	int g = twg_state_gauge(state);
+
+	if (g >= 0)
+		s->gauge[g]++;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_account_state_existing);
+
 /* Account a socket that closed with no minisock: the buckets were full. */
 void twg_account_tw_overflow(struct twg_stats *s)
 {

@@ -69,7 +69,10 @@ bool twg_account_reset(struct twg_stats *s, int state, bool sent);
 void twg_account_tw_enter(struct twg_stats *s, const struct twg_tw_info *tw);
 void twg_account_tw_end(struct twg_stats *s, const struct twg_tw_info *tw,
 			enum twg_tw_end why);
+void twg_account_tw_fin_wait2_done(struct twg_stats *s);
 void twg_account_tw_overflow(struct twg_stats *s);
+void twg_account_tw_existing(struct twg_stats *s, const struct twg_tw_info *tw);
+void twg_account_state_existing(struct twg_stats *s, int state);
 void twg_stats_add(struct twg_stats *sum, const struct twg_stats *s);
 
 #endif /* _TWGUARD_ACCOUNT_H */

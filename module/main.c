@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * twguard: TIME-WAIT and close-path accounting and reuse policy for TCP.
+ * twguard: TIME-WAIT and close-path accounting for TCP, per network
+ * namespace.
  *
  * This file only wires the parts together; each lives in its own file:
  *
- *   account.c   the accounting model, pure functions over plain data
+ *   account.c   the accounting model: pure functions over plain data
+ *   netns.c     per-netns state: lifecycle, per-CPU counters, sums
+ *   hooks.c     where the TCP stack is watched, and the load snapshot
  *   sysfs.c     /sys/kernel/twguard/
  *
- * Init brings them up in order and unwinds in reverse on failure; exit
- * is the same unwind.
+ * Init brings them up in that order and unwinds in reverse on failure;
+ * exit is the same unwind.  The hooks go first on exit, and are
+ * synchronised, before the state they write to is freed.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/module.h>
 
 #include "twguard.h"
+#include "hooks.h"
+#include "netns.h"
+#include "sysfs.h"
 
 static int __init twg_init(void)
 {
@@ -23,10 +28,20 @@ static int __init twg_init(void)
 	err = twg_sysfs_init();
 	if (err)
 		goto err;
+	err = twg_netns_init();
+	if (err)
+		goto err_sysfs;
+	err = twg_hooks_init();
+	if (err)
+		goto err_netns;
 
 	pr_info("version %s loaded\n", TWG_VERSION);
 	return 0;
 
+err_netns:
+	twg_netns_exit();
+err_sysfs:
+	twg_sysfs_exit();
 err:
 	pr_err("failed to load: %d\n", err);
 	return err;
@@ -34,6 +49,8 @@ err:
 
 static void __exit twg_exit(void)
 {
+	twg_hooks_exit();
+	twg_netns_exit();
 	twg_sysfs_exit();
 	pr_info("unloaded\n");
 }
@@ -43,5 +60,5 @@ module_exit(twg_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The twguard developers");
-MODULE_DESCRIPTION("TCP TIME-WAIT and close-path accounting and reuse policy");
+MODULE_DESCRIPTION("TCP TIME-WAIT and close-path accounting");
 MODULE_VERSION(TWG_VERSION);

@@ -1,17 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/twguard/: the module's root directory.
+ * /sys/kernel/twguard/: the module's ABI, documented in
+ * Documentation/ABI/testing/sysfs-kernel-twguard.
  *
- * Monitoring agents read these files on every scrape, so each show is a
- * single sysfs_emit() of data that is already at hand.  The ABI is
- * documented in Documentation/ABI/testing/sysfs-kernel-twguard.
+ *   version, stats                 the module, and sums over all netns
+ *   netns/<inum>/                  one directory per network namespace,
+ *                                  named by its inode number, owned by
+ *                                  the netns's owner (as network devices
+ *                                  are), one value per file, plus stats
+ *
+ * Monitoring agents read these on every scrape.  A read sums per-CPU
+ * counters: its cost grows with the number of CPUs, never with the
+ * number of sockets.  "stats" gives every value of a directory in one
+ * read(), so that an agent needs one syscall per netns.
  */
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
 #include "twguard.h"
+#include "hooks.h"
+#include "netns.h"
+#include "sysfs.h"
 
 static struct kobject *twg_root;
+static struct kset *twg_netns_kset;
+
+/* Print every value of @s, "name value" a line, into a sysfs buffer. */
+static ssize_t twg_emit_stats(char *buf, const struct twg_stats *s,
+			      s64 tw_at_load)
+{
+	ssize_t len = 0;
+	int i;
+
+	for (i = 0; i < TWG_NR_COUNTERS; i++)
+		len += sysfs_emit_at(buf, len, "%s %llu\n",
+				     twg_counter_names[i], s->counter[i]);
+	for (i = 0; i < TWG_NR_GAUGES; i++)
+		len += sysfs_emit_at(buf, len, "%s %lld\n",
+				     twg_gauge_names[i], s->gauge[i]);
+	len += sysfs_emit_at(buf, len, "tw_at_load %lld\n", tw_at_load);
+	return len;
+}
+
+/* --- /sys/kernel/twguard/ ------------------------------------------------ */
 
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -21,14 +52,189 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute twg_attr_version = __ATTR_RO(version);
 
+static ssize_t root_stats_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct twg_stats sum = {};
+	s64 at_load = twg_netns_sum_all(&sum);
+
+	return twg_emit_stats(buf, &sum, at_load);
+}
+
+static struct kobj_attribute twg_attr_root_stats =
+	__ATTR(stats, 0444, root_stats_show, NULL);
+
+/* Which hooks are in place: a counter whose hook is missing stays at 0. */
+static ssize_t hooks_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	static const char *const state[] = { "missing", "attached" };
+
+	return sysfs_emit(buf, "close_path attached\ntime_wait %s\noverflow %s\n",
+			  state[twg_hooks_tw_attached()],
+			  state[twg_hooks_overflow_attached()]);
+}
+
+static struct kobj_attribute twg_attr_hooks = __ATTR_RO(hooks);
+
 static struct attribute *twg_root_attrs[] = {
 	&twg_attr_version.attr,
+	&twg_attr_root_stats.attr,
+	&twg_attr_hooks.attr,
 	NULL,
 };
 
 static const struct attribute_group twg_root_group = {
 	.attrs = twg_root_attrs,
 };
+
+/* --- /sys/kernel/twguard/netns/<inum>/ ---------------------------------- */
+
+enum twg_value_kind { TWG_VALUE_COUNTER, TWG_VALUE_GAUGE };
+
+/* A file holding one counter or gauge of its directory's netns. */
+struct twg_value_attr {
+	struct kobj_attribute kattr;
+	enum twg_value_kind kind;
+	int idx;
+};
+
+static ssize_t twg_value_show(struct kobject *kobj, struct kobj_attribute *a,
+			      char *buf)
+{
+	const struct twg_value_attr *va =
+		container_of(a, struct twg_value_attr, kattr);
+	struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
+	struct twg_stats sum = {};
+
+	twg_netns_sum(ns, &sum);
+	if (va->kind == TWG_VALUE_COUNTER)
+		return sysfs_emit(buf, "%llu\n", sum.counter[va->idx]);
+	return sysfs_emit(buf, "%lld\n", sum.gauge[va->idx]);
+}
+
+#define TWG_VALUE_ATTR(_name, _kind, _idx)				\
+	static struct twg_value_attr twg_attr_##_name = {		\
+		.kattr = __ATTR(_name, 0444, twg_value_show, NULL),	\
+		.kind = _kind,						\
+		.idx = _idx,						\
+	}
+#define TWG_COUNTER_ATTR(_name, _idx) \
+	TWG_VALUE_ATTR(_name, TWG_VALUE_COUNTER, _idx)
+#define TWG_GAUGE_ATTR(_name, _idx) \
+	TWG_VALUE_ATTR(_name, TWG_VALUE_GAUGE, _idx)
+
+TWG_COUNTER_ATTR(tw_entered, TWG_TW_ENTERED);
+TWG_COUNTER_ATTR(tw_expired, TWG_TW_EXPIRED);
+TWG_COUNTER_ATTR(tw_killed, TWG_TW_KILLED);
+TWG_COUNTER_ATTR(tw_reused, TWG_TW_REUSED);
+TWG_COUNTER_ATTR(tw_recycled, TWG_TW_RECYCLED);
+TWG_COUNTER_ATTR(tw_overflow, TWG_TW_OVERFLOW);
+TWG_COUNTER_ATTR(close_active, TWG_CLOSE_ACTIVE);
+TWG_COUNTER_ATTR(close_passive, TWG_CLOSE_PASSIVE);
+TWG_COUNTER_ATTR(close_simultaneous, TWG_CLOSE_SIMULTANEOUS);
+TWG_COUNTER_ATTR(close_reset, TWG_CLOSE_RESET);
+TWG_GAUGE_ATTR(tw_current, TWG_TW_CURRENT);
+TWG_GAUGE_ATTR(tw_current_fin_wait2, TWG_TW_CURRENT_FIN_WAIT2);
+TWG_GAUGE_ATTR(tw_current_ipv6, TWG_TW_CURRENT_IPV6);
+TWG_GAUGE_ATTR(fin_wait1_current, TWG_FIN_WAIT1_CURRENT);
+TWG_GAUGE_ATTR(fin_wait2_current, TWG_FIN_WAIT2_CURRENT);
+TWG_GAUGE_ATTR(close_wait_current, TWG_CLOSE_WAIT_CURRENT);
+TWG_GAUGE_ATTR(last_ack_current, TWG_LAST_ACK_CURRENT);
+TWG_GAUGE_ATTR(closing_current, TWG_CLOSING_CURRENT);
+
+static ssize_t tw_at_load_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
+
+	return sysfs_emit(buf, "%lld\n", ns->tw_at_load);
+}
+
+static struct kobj_attribute twg_attr_tw_at_load = __ATTR_RO(tw_at_load);
+
+static ssize_t netns_stats_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
+	struct twg_stats sum = {};
+
+	twg_netns_sum(ns, &sum);
+	return twg_emit_stats(buf, &sum, ns->tw_at_load);
+}
+
+static struct kobj_attribute twg_attr_netns_stats =
+	__ATTR(stats, 0444, netns_stats_show, NULL);
+
+static struct attribute *twg_netns_attrs[] = {
+	&twg_attr_tw_current.kattr.attr,
+	&twg_attr_tw_current_fin_wait2.kattr.attr,
+	&twg_attr_tw_current_ipv6.kattr.attr,
+	&twg_attr_tw_entered.kattr.attr,
+	&twg_attr_tw_expired.kattr.attr,
+	&twg_attr_tw_killed.kattr.attr,
+	&twg_attr_tw_reused.kattr.attr,
+	&twg_attr_tw_recycled.kattr.attr,
+	&twg_attr_tw_overflow.kattr.attr,
+	&twg_attr_close_active.kattr.attr,
+	&twg_attr_close_passive.kattr.attr,
+	&twg_attr_close_simultaneous.kattr.attr,
+	&twg_attr_close_reset.kattr.attr,
+	&twg_attr_fin_wait1_current.kattr.attr,
+	&twg_attr_fin_wait2_current.kattr.attr,
+	&twg_attr_close_wait_current.kattr.attr,
+	&twg_attr_last_ack_current.kattr.attr,
+	&twg_attr_closing_current.kattr.attr,
+	&twg_attr_tw_at_load.attr,
+	&twg_attr_netns_stats.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(twg_netns);
+
+/* A netns's directory belongs to the root of its owning user namespace. */
+static void twg_netns_get_ownership(twg_ownership_kobj *kobj, kuid_t *uid,
+				    kgid_t *gid)
+{
+	const struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
+
+	net_ns_get_ownership(ns->net, uid, gid);
+}
+
+static void twg_netns_kobj_release(struct kobject *kobj)
+{
+	twg_netns_release(container_of(kobj, struct twg_netns, kobj));
+}
+
+static const struct kobj_type twg_netns_ktype = {
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = twg_netns_groups,
+	.get_ownership = twg_netns_get_ownership,
+	.release = twg_netns_kobj_release,
+};
+
+/*
+ * Give @ns its directory.  From the first call on, @ns belongs to its
+ * kobject: on failure as on success, the caller lets go of it with
+ * kobject_put(), never kfree().
+ */
+int twg_sysfs_netns_add(struct twg_netns *ns)
+{
+	int err;
+
+	ns->kobj.kset = twg_netns_kset;
+	err = kobject_init_and_add(&ns->kobj, &twg_netns_ktype, NULL, "%u",
+				   ns->net->ns.inum);
+	if (err)
+		return err;
+	kobject_uevent(&ns->kobj, KOBJ_ADD);
+	return 0;
+}
+
+void twg_sysfs_netns_del(struct twg_netns *ns)
+{
+	kobject_uevent(&ns->kobj, KOBJ_REMOVE);
+	kobject_del(&ns->kobj);
+}
 
 int twg_sysfs_init(void)
 {
@@ -41,8 +247,16 @@ int twg_sysfs_init(void)
 	err = sysfs_create_group(twg_root, &twg_root_group);
 	if (err)
 		goto err_put;
+
+	twg_netns_kset = kset_create_and_add("netns", NULL, twg_root);
+	if (!twg_netns_kset) {
+		err = -ENOMEM;
+		goto err_group;
+	}
 	return 0;
 
+err_group:
+	sysfs_remove_group(twg_root, &twg_root_group);
 err_put:
 	kobject_put(twg_root);
 	twg_root = NULL;
@@ -51,6 +265,7 @@ err_put:
 
 void twg_sysfs_exit(void)
 {
+	kset_unregister(twg_netns_kset);
 	sysfs_remove_group(twg_root, &twg_root_group);
 	kobject_put(twg_root);
 	twg_root = NULL;

@@ -2,10 +2,6 @@
 #ifndef _TWGUARD_H
 #define _TWGUARD_H
 
-#define TWG_VERSION "0.1.0"
-
-/* sysfs.c: /sys/kernel/twguard/ */
-int twg_sysfs_init(void);
-void twg_sysfs_exit(void);
+#define TWG_VERSION "0.2.0"
 
 #endif /* _TWGUARD_H */

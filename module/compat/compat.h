@@ -2,14 +2,15 @@
 /*
  * Every difference between the kernels twguard builds against lives here,
  * force-included into each file by Kbuild, so that the rest of the tree
- * reads like upstream code.  Where a feature can be probed from the target
- * tree's headers, it is probed rather than inferred from a version number:
- * distribution kernels carry backports.
+ * reads like upstream code.  Features are probed from the target tree's
+ * headers by Kbuild (the TWG_HAVE_* flags), not inferred from a version
+ * number: distribution kernels carry backports.
  */
 #ifndef _TWGUARD_COMPAT_H
 #define _TWGUARD_COMPAT_H
 
-#include <linux/version.h>
+/* Included before anything else: every message of ours says whose it is. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 /*
  * EXPORT_SYMBOL_IF_KUNIT() exposes internals to the KUnit module only.  It
@@ -17,5 +18,35 @@
  * tree we support has the header.
  */
 #include <kunit/visibility.h>
+
+/*
+ * The function that publishes a new minisock in the established hash:
+ * 6.1 schedules its timer, then calls inet_twsk_hashdance(); 6.10 merged
+ * both into inet_twsk_hashdance_schedule().  Either takes the minisock
+ * as its first argument.
+ */
+#ifdef TWG_HAVE_HASHDANCE_SCHEDULE
+#define TWG_TW_HASH_SYMBOL "inet_twsk_hashdance_schedule"
+#else
+#define TWG_TW_HASH_SYMBOL "inet_twsk_hashdance"
+#endif
+
+/* kobj_type.get_ownership() takes a const kobject since 6.2. */
+#ifdef TWG_HAVE_CONST_GET_OWNERSHIP
+#define twg_ownership_kobj const struct kobject
+#else
+#define twg_ownership_kobj struct kobject
+#endif
+
+/* The tcp_send_reset tracepoint gained a reason in 6.10. */
+#ifdef TWG_HAVE_RST_REASON
+#include <net/rstreason.h>
+#define TWG_SEND_RESET_PROTO \
+	void *data, const struct sock *sk, const struct sk_buff *skb, \
+	const enum sk_rst_reason reason
+#else
+#define TWG_SEND_RESET_PROTO \
+	void *data, const struct sock *sk, const struct sk_buff *skb
+#endif
 
 #endif /* _TWGUARD_COMPAT_H */

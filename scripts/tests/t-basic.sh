@@ -38,3 +38,20 @@ test_sysfs_lifecycle() {
 	pp insmod "$TWG_MODULES/twguard.ko"
 	expect_eq "version after reload" "$(cat /sys/kernel/twguard/version)" "$want"
 }
+
+# Every file twguard shows, at the root and in a netns directory, has its
+# entry in the ABI document.
+test_abi_documented() {
+	local f name dir
+	[ -f ./sysfs-kernel-twguard ]
+	dir=/sys/kernel/twguard/netns/$(stat -L -c %i /proc/self/ns/net)
+	for f in /sys/kernel/twguard/* "$dir"/*; do
+		[ -f "$f" ] || continue
+		case $f in
+		"$dir"/*) name="/sys/kernel/twguard/netns/<inum>/${f##*/}" ;;
+		*) name=$f ;;
+		esac
+		grep -qxF "What:		$name" ./sysfs-kernel-twguard ||
+			{ echo "# $name is not in the ABI document"; return 1; }
+	done
+}

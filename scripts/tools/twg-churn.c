@@ -4,7 +4,8 @@
  * a chosen way, so that tests know exactly which close-path states and
  * how many TIME-WAIT sockets to expect.
  *
- *   twg-churn [-6] [-p PORT] [-n COUNT] MODE
+ *   twg-churn [-6] [-a ADDR] [-p PORT] [-n COUNT] [-C NETNS] [-B PORT]
+ *             [-w MSEC] MODE
  *
  *   client        the connecting side closes first: it ends in TIME-WAIT
  *   server        the accepting side closes first: it ends in TIME-WAIT
@@ -13,8 +14,16 @@
  *   simultaneous  both sides close with their FINs queued behind unread
  *                 data, so that each FIN crosses the other: one side
  *                 passes through CLOSING, both end in TIME-WAIT
+ *   halfclose     the connecting side closes, the accepting side holds
+ *                 its end open (CLOSE_WAIT, FIN_WAIT2 on the other side)
+ *                 until its standard input ends, then closes it
  *
- * Both ends live in this one process, in the caller's network namespace.
+ * Both ends live in this one process.  The listener is bound to ADDR
+ * (default: loopback; -6 for IPv6 loopback) in the caller's network
+ * namespace; with -C, the connecting sockets are made in the netns
+ * mounted at NETNS (/run/netns/NAME), so that each end of a connection
+ * can live in its own namespace.  -B binds every connecting socket to
+ * that local port (SO_REUSEADDR), -w waits between connections.
  * It prints one line, "twg-churn: N MODE closes", and exits 0 only when
  * every connection closed as asked.
  */
@@ -25,13 +34,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int family = AF_INET;
+static const char *addr;
+static int client_ns = -1, own_ns = -1, client_port;
 
 static void die(const char *what)
 {
@@ -39,7 +52,25 @@ static void die(const char *what)
 	exit(1);
 }
 
-static socklen_t make_addr(struct sockaddr_storage *ss, int port)
+/*
+ * Simultaneous closes need small windows, set before the handshake: a
+ * buffer shrunk after it would drop what the window already allowed.
+ */
+static int small_buffers;
+
+static void size_buffers(int fd)
+{
+	int small = 4096;
+
+	if (!small_buffers)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)))
+		die("SO_RCVBUF");
+}
+
+/* The listener's address (ADDR, or loopback), or with @any this host's. */
+static socklen_t make_addr(struct sockaddr_storage *ss, int port, int any)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET6) {
@@ -47,21 +78,29 @@ static socklen_t make_addr(struct sockaddr_storage *ss, int port)
 
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons(port);
+		if (any)
+			return sizeof(*a);
 		a->sin6_addr = in6addr_loopback;
+		if (addr && inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
+			die("bad IPv6 address");
 		return sizeof(*a);
 	}
 	struct sockaddr_in *a = (struct sockaddr_in *)ss;
 
 	a->sin_family = AF_INET;
 	a->sin_port = htons(port);
+	if (any)
+		return sizeof(*a);
 	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (addr && inet_pton(AF_INET, addr, &a->sin_addr) != 1)
+		die("bad IPv4 address");
 	return sizeof(*a);
 }
 
 static int listener(int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, port);
+	socklen_t len = make_addr(&ss, port, 0);
 	int one = 1;
 	int fd = socket(family, SOCK_STREAM, 0);
 
@@ -69,6 +108,7 @@ static int listener(int port)
 		die("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		die("SO_REUSEADDR");
+	size_buffers(fd);
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		die("bind");
 	if (listen(fd, 128))
@@ -76,17 +116,53 @@ static int listener(int port)
 	return fd;
 }
 
-/* Connect to the listener and accept: the two ends of one connection. */
+/* A connecting socket, in the client netns, bound as asked. */
+static int client_socket(void)
+{
+	int fd;
+
+	if (client_ns >= 0 && setns(client_ns, CLONE_NEWNET))
+		die("setns");
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (client_ns >= 0 && setns(own_ns, CLONE_NEWNET))
+		die("setns back");
+	size_buffers(fd);
+	if (client_port) {
+		struct sockaddr_storage local;
+		socklen_t llen = make_addr(&local, client_port, 1);
+		int one = 1;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+			die("SO_REUSEADDR");
+		if (bind(fd, (struct sockaddr *)&local, llen))
+			die("bind");
+	}
+	return fd;
+}
+
+/*
+ * Connect to the listener and accept: the two ends of one connection.
+ * With a fixed local port (-B), the previous connection from that port
+ * may still wait for its last ACK (LAST_ACK): its 4-tuple is taken until
+ * then, so connect() fails with EADDRNOTAVAIL; try again, for 10 s at most.
+ */
 static void pair(int lfd, int port, int *cfd, int *afd)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, port);
+	socklen_t len = make_addr(&ss, port, 0);
+	int tries = 0;
 
-	*cfd = socket(family, SOCK_STREAM, 0);
-	if (*cfd < 0)
-		die("socket");
-	if (connect(*cfd, (struct sockaddr *)&ss, len))
-		die("connect");
+	for (;;) {
+		*cfd = client_socket();
+		if (!connect(*cfd, (struct sockaddr *)&ss, len))
+			break;
+		if (errno != EADDRNOTAVAIL || !client_port || ++tries > 1000)
+			die("connect");
+		close(*cfd);
+		usleep(10000);
+	}
 	*afd = accept(lfd, NULL, NULL);
 	if (*afd < 0)
 		die("accept");
@@ -149,13 +225,10 @@ static void fill(int fd)
  */
 static void close_simultaneous(int cfd, int afd)
 {
-	int small = 4096;
 	int open = 2, done[2] = { 0, 0 };
 	int fds[2] = { cfd, afd };
 	char buf[65536];
 
-	setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	setsockopt(afd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	fill(cfd);
 	fill(afd);
 	if (shutdown(cfd, SHUT_WR) || shutdown(afd, SHUT_WR))
@@ -188,13 +261,31 @@ static void close_simultaneous(int cfd, int afd)
 
 int main(int argc, char **argv)
 {
-	int port = 5000, count = 1, opt, lfd, cfd, afd, i;
+	int port = 5000, count = 1, wait_ms = 0, opt, lfd, cfd, afd, i;
+	int *held = NULL;
+	struct timespec t0, t1;
+	double secs;
 	const char *mode;
 
-	while ((opt = getopt(argc, argv, "6p:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "6a:p:n:C:B:w:")) != -1) {
 		switch (opt) {
 		case '6':
 			family = AF_INET6;
+			break;
+		case 'a':
+			addr = optarg;
+			break;
+		case 'C':
+			client_ns = open(optarg, O_RDONLY);
+			own_ns = open("/proc/self/ns/net", O_RDONLY);
+			if (client_ns < 0 || own_ns < 0)
+				die(optarg);
+			break;
+		case 'B':
+			client_port = atoi(optarg);
+			break;
+		case 'w':
+			wait_ms = atoi(optarg);
 			break;
 		case 'p':
 			port = atoi(optarg);
@@ -209,9 +300,18 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		goto usage;
 	mode = argv[optind];
+	small_buffers = !strcmp(mode, "simultaneous");
 
+	if (addr && strchr(addr, ':'))
+		family = AF_INET6;
+	held = calloc(count, sizeof(*held));
+	if (!held)
+		die("calloc");
 	lfd = listener(port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
+		if (i && wait_ms)
+			usleep(wait_ms * 1000);
 		pair(lfd, port, &cfd, &afd);
 		if (!strcmp(mode, "client"))
 			close_client_first(cfd, afd);
@@ -221,15 +321,34 @@ int main(int argc, char **argv)
 			close_reset(cfd, afd);
 		else if (!strcmp(mode, "simultaneous"))
 			close_simultaneous(cfd, afd);
+		else if (!strcmp(mode, "halfclose"))
+			close(cfd), held[i] = afd;
 		else
 			goto usage;
 	}
 	close(lfd);
-	printf("twg-churn: %d %s closes\n", count, mode);
+	if (!strcmp(mode, "halfclose")) {
+		char buf[64];
+
+		printf("twg-churn: holding %d half-closed connections\n", count);
+		fflush(stdout);
+		while (read(0, buf, sizeof(buf)) > 0)
+			;
+		for (i = 0; i < count; i++) {
+			drain(held[i], 0);
+			close(held[i]);
+		}
+	}
+	free(held);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("twg-churn: %d %s closes in %.3f s (%.0f/s)\n", count, mode, secs,
+	       secs > 0 ? count / secs : 0);
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: twg-churn [-6] [-p PORT] [-n COUNT] %s\n",
-		"client|server|reset|simultaneous");
+	fprintf(stderr, "usage: twg-churn [-6] [-a ADDR] [-p PORT] [-n COUNT] %s\n%s\n",
+		"[-C NETNS] [-B PORT] [-w MSEC]",
+		"    client|server|reset|simultaneous|halfclose");
 	return 2;
 }

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where twguard watches the TCP close path, and what each hook costs.
+ *
+ * Full sockets: tracepoints, attached by name (they are not exported).
+ *   sock:inet_sock_set_state   every tcp_set_state(): the close states
+ *   tcp:tcp_receive_reset      tcp_reset(), before the socket moves
+ *   tcp:tcp_send_reset         an active reset has no skb: tcp_send_active_reset()
+ *
+ * TIME-WAIT minisocks: kprobes on functions the TCP stack calls for every
+ * minisock (all ftrace-able, so each kprobe is an ftrace callback, not a
+ * breakpoint).  No tracepoint sees a minisock: the full socket goes from
+ * FIN_WAIT2 to CLOSE and hands its 4-tuple over without tcp_set_state().
+ *   inet_twsk_hashdance[_schedule]  a minisock is published: entered
+ *   inet_twsk_kill                  a minisock ends; the one place where
+ *                                   tw_refcount (sockstat's "tw") drops
+ *   tw_timer_handler                its 2MSL or FIN_WAIT2 timer fired
+ *   tcp_timewait_state_process      a segment reached a minisock
+ *   __inet_twsk_schedule            a minisock's timer is (re)armed
+ *   inet_twsk_alloc (return)        NULL: tcp_max_tw_buckets was full
+ *
+ * Why a minisock ended is decided in inet_twsk_kill(), from what the
+ * kernel did just before on the same CPU, with bottom halves off in
+ * between (so nothing else can run there):
+ *   expired   tw_timer_handler() for it ran: it tail-calls the kill
+ *   reused    it is already unhashed: __inet_check_established() took its
+ *             4-tuple for a connect() before killing it
+ *   killed    its netns is dying (inet_twsk_purge()), or a RST killed it
+ *   recycled  the segment tcp_timewait_state_process() just saw for it was
+ *             a SYN, in TIME_WAIT: tcp_v[46]_rcv() got TCP_TW_SYN
+ *
+ * Cost: each hook is a few loads, a net_generic() lookup and a per-CPU
+ * add with interrupts off (a tracepoint in process context can be
+ * interrupted by a softirq running the same hook on the same CPU).  No
+ * lock, no allocation, no printk.
+ *
+ * Sockets that exist at load: the hooks are registered inactive, then one
+ * stop_machine() walks the established hash, counts what is there and
+ * turns them on.  Every kernel path from one of our hooks to the change
+ * of the hash it announces runs with bottom halves disabled, which
+ * stop_machine() cannot interrupt, so each socket is counted exactly
+ * once: by the walk, or by its hook.
+ */
+#include <linux/kprobes.h>
+#include <linux/stop_machine.h>
+#include <linux/tracepoint.h>
+#include <net/inet_timewait_sock.h>
+#include <net/ipv6.h>
+#include <net/tcp.h>
+
+#include "hooks.h"
+#include "netns.h"
+
+/* Set once the load-time snapshot is taken: from then on hooks count. */
+static bool twg_live __read_mostly;
+
+/* The minisock whose timer is running on this CPU. */
+static DEFINE_PER_CPU(const struct inet_timewait_sock *, twg_expiring);
+
+/* The minisock tcp_timewait_state_process() last ran for on this CPU. */
+struct twg_tw_segment {
+	const struct inet_timewait_sock *tw;
+	bool syn;		/* a SYN, no RST, in TIME_WAIT: may recycle */
+	bool fin_wait2;		/* in FIN_WAIT2: a FIN moves it to TIME_WAIT */
+};
+
+static DEFINE_PER_CPU(struct twg_tw_segment, twg_tw_segment);
+
+/* A TCP minisock, IPv4 or IPv6, answers to its netns's TCP death row. */
+static bool twg_is_tcp_tw(const struct inet_timewait_sock *tw)
+{
+	return tw->tw_dr == &twsk_net(tw)->ipv4.tcp_death_row;
+}
+
+/* IPv6, v4-mapped addresses excluded: those are IPv4 connections. */
+static bool twg_tw_is_ipv6(const struct inet_timewait_sock *tw)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	return tw->tw_family == AF_INET6 &&
+	       !ipv6_addr_v4mapped(&tw->tw_v6_daddr);
+#else
+	return false;
+#endif
+}
+
+static void twg_tw_info_of(const struct inet_timewait_sock *tw,
+			   struct twg_tw_info *info)
+{
+	info->fin_wait2 = tw->tw_substate == TCP_FIN_WAIT2;
+	info->ipv6 = twg_tw_is_ipv6(tw);
+}
+
+/*
+ * Run @stmt on this CPU's stats of @net as "s", with interrupts off, if
+ * twguard counts for @net.
+ */
+#define twg_account(net, stmt)						\
+	do {								\
+		struct twg_stats *s;					\
+		unsigned long flags;					\
+									\
+		local_irq_save(flags);					\
+		s = twg_netns_this_cpu(net);				\
+		if (s)							\
+			stmt;						\
+		local_irq_restore(flags);				\
+	} while (0)
+
+/* --- full sockets: tracepoints ------------------------------------------- */
+
+static void twg_tp_set_state(void *data, const struct sock *sk, int oldstate,
+			     int newstate)
+{
+	if (!READ_ONCE(twg_live) || sk->sk_protocol != IPPROTO_TCP)
+		return;
+	twg_account(sock_net(sk), twg_account_state(s, oldstate, newstate));
+}
+
+static void twg_tp_receive_reset(void *data, struct sock *sk)
+{
+	if (!READ_ONCE(twg_live))
+		return;
+	twg_account(sock_net(sk),
+		    twg_account_reset(s, READ_ONCE(sk->sk_state), false));
+}
+
+static void twg_tp_send_reset(TWG_SEND_RESET_PROTO)
+{
+	/* A reset answering a segment carries it; an active reset does not. */
+	if (!READ_ONCE(twg_live) || skb || !sk)
+		return;
+	twg_account(sock_net(sk),
+		    twg_account_reset(s, READ_ONCE(sk->sk_state), true));
+}
+
+struct twg_tracepoint {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+	bool registered;
+};
+
+static struct twg_tracepoint twg_tracepoints[] = {
+	{ .name = "inet_sock_set_state", .probe = twg_tp_set_state },
+	{ .name = "tcp_receive_reset", .probe = twg_tp_receive_reset },
+	{ .name = "tcp_send_reset", .probe = twg_tp_send_reset },
+};
+
+static void twg_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(twg_tracepoints); i++)
+		if (!strcmp(tp->name, twg_tracepoints[i].name))
+			twg_tracepoints[i].tp = tp;
+}
+
+/* --- minisocks: kprobes --------------------------------------------------- */
+
+static const struct inet_timewait_sock *twg_arg_tw(struct pt_regs *regs)
+{
+	return (const struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+}
+
+static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	struct twg_tw_info info;
+
+	if (!READ_ONCE(twg_live) || !twg_is_tcp_tw(tw))
+		return 0;
+	twg_tw_info_of(tw, &info);
+	twg_account(twsk_net(tw), twg_account_tw_enter(s, &info));
+	return 0;
+}
+
+static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
+	bool expiring, syn;
+	struct twg_tw_info info;
+	enum twg_tw_end why;
+
+	if (!twg_is_tcp_tw(tw))
+		return 0;
+
+	/* Consume the markers, counting or not, so none can go stale. */
+	expiring = __this_cpu_read(twg_expiring) == tw;
+	if (expiring)
+		__this_cpu_write(twg_expiring, NULL);
+	syn = seg->tw == tw && seg->syn;
+	if (seg->tw == tw)
+		seg->tw = NULL;
+
+	if (!READ_ONCE(twg_live))
+		return 0;
+
+	if (expiring)
+		why = TWG_END_EXPIRED;
+	else if (hlist_nulls_unhashed(&tw->tw_node))
+		why = TWG_END_REUSED;
+	else if (!refcount_read(&twsk_net(tw)->ns.count))
+		why = TWG_END_KILLED;
+	else if (syn)
+		why = TWG_END_RECYCLED;
+	else
+		why = TWG_END_KILLED;
+
+	twg_tw_info_of(tw, &info);
+	twg_account(twsk_net(tw), twg_account_tw_end(s, &info, why));
+	return 0;
+}
+
+static int twg_kp_tw_timer(struct kprobe *p, struct pt_regs *regs)
+{
+	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+
+	__this_cpu_write(twg_expiring,
+			 container_of(t, struct inet_timewait_sock, tw_timer));
+	return 0;
+}
+
+static int twg_kp_tw_segment(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	const struct tcphdr *th = (const struct tcphdr *)regs_get_kernel_argument(regs, 2);
+	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
+	u8 substate = READ_ONCE(tw->tw_substate);
+
+	seg->tw = tw;
+	seg->syn = th->syn && !th->rst && substate == TCP_TIME_WAIT;
+	seg->fin_wait2 = substate == TCP_FIN_WAIT2;
+	return 0;
+}
+
+/* A FIN turned a FIN_WAIT2 minisock into a TIME_WAIT one, and rearmed it. */
+static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
+	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
+
+	if (!rearm || seg->tw != tw || !seg->fin_wait2 ||
+	    READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
+		return 0;
+	seg->fin_wait2 = false;
+	if (READ_ONCE(twg_live))
+		twg_account(twsk_net(tw), twg_account_tw_fin_wait2_done(s));
+	return 0;
+}
+
+/* What inet_twsk_alloc()'s entry tells its return. */
+struct twg_alloc_call {
+	const struct net *net;
+};
+
+static int twg_krp_alloc_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 0);
+	struct twg_alloc_call *call = (struct twg_alloc_call *)ri->data;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 1;	/* not ours: no return probe */
+	call->net = sock_net(sk);
+	return 0;
+}
+
+static int twg_krp_alloc_return(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct twg_alloc_call *call = (struct twg_alloc_call *)ri->data;
+
+	if (regs_return_value(regs) || !READ_ONCE(twg_live))
+		return 0;
+	twg_account(call->net, twg_account_tw_overflow(s));
+	return 0;
+}
+
+static struct kprobe twg_kp_hash = {
+	.symbol_name = TWG_TW_HASH_SYMBOL, .pre_handler = twg_kp_tw_hash,
+};
+
+static struct kprobe twg_kp_kill = {
+	.symbol_name = "inet_twsk_kill", .pre_handler = twg_kp_tw_kill,
+};
+
+static struct kprobe twg_kp_timer = {
+	.symbol_name = "tw_timer_handler", .pre_handler = twg_kp_tw_timer,
+};
+
+static struct kprobe twg_kp_segment = {
+	.symbol_name = "tcp_timewait_state_process",
+	.pre_handler = twg_kp_tw_segment,
+};
+
+static struct kprobe twg_kp_schedule = {
+	.symbol_name = "__inet_twsk_schedule", .pre_handler = twg_kp_tw_schedule,
+};
+
+/*
+ * inet_twsk_alloc() neither sleeps nor nests more than once per CPU (a
+ * softirq over process context), so this many instances never run out:
+ * an overflow is never missed.
+ */
+static struct kretprobe twg_krp_alloc = {
+	.kp.symbol_name = "inet_twsk_alloc",
+	.entry_handler = twg_krp_alloc_entry,
+	.handler = twg_krp_alloc_return,
+	.data_size = sizeof(struct twg_alloc_call),
+};
+
+/*
+ * The minisock kprobes work as one: without any of them the TIME-WAIT
+ * counters would drift, so they are attached all or none.
+ */
+static struct kprobe *twg_tw_kprobes[] = {
+	&twg_kp_timer, &twg_kp_segment, &twg_kp_schedule, &twg_kp_kill,
+	&twg_kp_hash,
+};
+
+static bool twg_tw_attached, twg_alloc_attached;
+
+/* --- load-time snapshot ------------------------------------------------- */
+
+static void twg_snapshot_sock(struct sock *sk)
+{
+	struct twg_netns *ns = twg_netns_of(sock_net(sk));
+	struct twg_stats *s;
+	struct twg_tw_info info;
+
+	if (!ns)
+		return;
+	s = this_cpu_ptr(ns->stats);
+	switch (sk->sk_state) {
+	case TCP_TIME_WAIT:
+		twg_tw_info_of(inet_twsk(sk), &info);
+		twg_account_tw_existing(s, &info);
+		ns->tw_at_load++;
+		break;
+	case TCP_NEW_SYN_RECV:
+		break;
+	default:
+		twg_account_state_existing(s, sk->sk_state);
+		break;
+	}
+}
+
+static void twg_snapshot_ehash(struct inet_hashinfo *h)
+{
+	struct hlist_nulls_node *node;
+	unsigned int slot;
+	struct sock *sk;
+
+	for (slot = 0; slot <= h->ehash_mask; slot++)
+		sk_nulls_for_each(sk, node, &h->ehash[slot].chain)
+			twg_snapshot_sock(sk);
+}
+
+/*
+ * Under stop_machine(): count every TCP socket that already exists, in
+ * the shared established hash and in the private ones some namespaces
+ * have (net.ipv4.tcp_child_ehash_entries), then start counting events.
+ */
+static int twg_snapshot(void *unused)
+{
+	struct inet_hashinfo *shared = init_net.ipv4.tcp_death_row.hashinfo;
+	struct net *net;
+
+	twg_snapshot_ehash(shared);
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
+
+		if (h != shared)
+			twg_snapshot_ehash(h);
+	}
+	rcu_read_unlock();
+	WRITE_ONCE(twg_live, true);
+	return 0;
+}
+
+/* --- attach and detach ---------------------------------------------------- */
+
+static void twg_tracepoints_unregister(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(twg_tracepoints); i++) {
+		struct twg_tracepoint *t = &twg_tracepoints[i];
+
+		if (t->registered)
+			tracepoint_probe_unregister(t->tp, t->probe, NULL);
+		t->registered = false;
+	}
+}
+
+int twg_hooks_init(void)
+{
+	int i, err;
+
+	for_each_kernel_tracepoint(twg_find_tracepoint, NULL);
+	for (i = 0; i < ARRAY_SIZE(twg_tracepoints); i++) {
+		struct twg_tracepoint *t = &twg_tracepoints[i];
+
+		err = t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
+			      -ENOENT;
+		if (err) {
+			pr_err("cannot attach to tracepoint %s: %d\n", t->name, err);
+			goto err_tracepoints;
+		}
+		t->registered = true;
+	}
+
+	err = register_kprobes(twg_tw_kprobes, ARRAY_SIZE(twg_tw_kprobes));
+	if (err)
+		pr_warn("cannot attach to the TIME-WAIT functions (%d): %s and inet_twsk_kill may be inlined in this kernel; tw_* counters stay at 0\n",
+			err, TWG_TW_HASH_SYMBOL);
+	twg_tw_attached = !err;
+
+	twg_krp_alloc.maxactive = 2 * num_possible_cpus();
+	err = register_kretprobe(&twg_krp_alloc);
+	if (err)
+		pr_warn("cannot attach to inet_twsk_alloc (%d): tw_overflow stays at 0\n",
+			err);
+	twg_alloc_attached = !err;
+
+	/* Count what exists, then count events: see the comment on top. */
+	stop_machine(twg_snapshot, NULL, NULL);
+	return 0;
+
+err_tracepoints:
+	twg_tracepoints_unregister();
+	tracepoint_synchronize_unregister();
+	return err;
+}
+
+void twg_hooks_exit(void)
+{
+	if (twg_alloc_attached) {
+		unregister_kretprobe(&twg_krp_alloc);
+		if (twg_krp_alloc.nmissed)
+			pr_warn("inet_twsk_alloc: %d calls missed\n",
+				twg_krp_alloc.nmissed);
+	}
+	if (twg_tw_attached)
+		unregister_kprobes(twg_tw_kprobes, ARRAY_SIZE(twg_tw_kprobes));
+	twg_tracepoints_unregister();
+	/* No probe runs, or will run, past this point. */
+	tracepoint_synchronize_unregister();
+	WRITE_ONCE(twg_live, false);
+}
+
+bool twg_hooks_tw_attached(void)
+{
+	return twg_tw_attached;
+}
+
+bool twg_hooks_overflow_attached(void)
+{
+	return twg_alloc_attached;
+}

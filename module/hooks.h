@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TWGUARD_HOOKS_H
+#define _TWGUARD_HOOKS_H
+
+#include <linux/types.h>
+
+int twg_hooks_init(void);
+void twg_hooks_exit(void);
+bool twg_hooks_tw_attached(void);
+bool twg_hooks_overflow_attached(void);
+
+#endif /* _TWGUARD_HOOKS_H */

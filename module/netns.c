@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-network-namespace state: one struct twg_netns per netns, created
+ * for every netns that exists at load and for each one created later,
+ * with per-CPU counters and a sysfs directory.
+ *
+ * Teardown.  Our pernet .exit runs before TCP's (pernet operations exit
+ * in reverse order of registration, and TCP registered first), so the
+ * minisocks still alive in a dying netns are purged by TCP after we are
+ * gone.  .exit therefore unpublishes the state (hooks stop counting for
+ * this netns) and removes the directory; .exit_batch waits one grace
+ * period for hooks still running, then folds the netns's counters into
+ * the retired totals that /sys/kernel/twguard/stats adds to the live
+ * namespaces', counting every minisock TCP is about to purge as killed,
+ * and frees the counters.
+ */
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "netns.h"
+#include "sysfs.h"
+
+unsigned int twg_net_id __read_mostly;
+
+/* Every live twg_netns, and the totals of the dead ones. */
+static LIST_HEAD(twg_netns_list);
+static DEFINE_MUTEX(twg_netns_mutex);
+static struct twg_stats twg_retired;
+static s64 twg_retired_at_load;
+
+/* Sum @ns's per-CPU counters into @sum. */
+void twg_netns_sum(const struct twg_netns *ns, struct twg_stats *sum)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		twg_stats_add(sum, per_cpu_ptr(ns->stats, cpu));
+}
+
+/*
+ * Sum every namespace, live or dead, into @sum; return the minisocks that
+ * were alive at load in all of them, for the invariant over the sums.
+ */
+s64 twg_netns_sum_all(struct twg_stats *sum)
+{
+	struct twg_netns *ns;
+	s64 at_load;
+
+	mutex_lock(&twg_netns_mutex);
+	twg_stats_add(sum, &twg_retired);
+	at_load = twg_retired_at_load;
+	list_for_each_entry(ns, &twg_netns_list, node) {
+		twg_netns_sum(ns, sum);
+		at_load += ns->tw_at_load;
+	}
+	mutex_unlock(&twg_netns_mutex);
+	return at_load;
+}
+
+/* The last reference to @ns's kobject is gone. */
+void twg_netns_release(struct twg_netns *ns)
+{
+	free_percpu(ns->stats);
+	kfree(ns);
+}
+
+static int __net_init twg_net_init(struct net *net)
+{
+	struct twg_pernet *pn = net_generic(net, twg_net_id);
+	struct twg_netns *ns;
+	int err;
+
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	ns->net = net;
+	ns->stats = alloc_percpu(struct twg_stats);
+	if (!ns->stats) {
+		kfree(ns);
+		return -ENOMEM;
+	}
+
+	/* From here on the kobject owns @ns: twg_netns_release() frees it. */
+	err = twg_sysfs_netns_add(ns);
+	if (err) {
+		pr_err("netns %u: cannot create its directory: %d\n",
+		       net->ns.inum, err);
+		kobject_put(&ns->kobj);
+		return err;
+	}
+
+	mutex_lock(&twg_netns_mutex);
+	list_add_tail(&ns->node, &twg_netns_list);
+	mutex_unlock(&twg_netns_mutex);
+	WRITE_ONCE(pn->ns, ns);
+	return 0;
+}
+
+static void __net_exit twg_net_exit(struct net *net)
+{
+	struct twg_pernet *pn = net_generic(net, twg_net_id);
+	struct twg_netns *ns = pn->ns;
+
+	WRITE_ONCE(pn->ns, NULL);
+	pn->dying = ns;
+	/* Readers of its files finish before this returns. */
+	twg_sysfs_netns_del(ns);
+}
+
+static void __net_exit twg_net_exit_batch(struct list_head *net_exit_list)
+{
+	struct twg_stats sum;
+	struct net *net;
+
+	/* Hooks that found the state before .exit unpublished it are done. */
+	synchronize_rcu();
+
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		struct twg_pernet *pn = net_generic(net, twg_net_id);
+		struct twg_netns *ns = pn->dying;
+
+		memset(&sum, 0, sizeof(sum));
+		twg_netns_sum(ns, &sum);
+		/* TCP purges the minisocks that are left, right after us. */
+		sum.counter[TWG_TW_KILLED] += sum.gauge[TWG_TW_CURRENT];
+		memset(sum.gauge, 0, sizeof(sum.gauge));
+
+		mutex_lock(&twg_netns_mutex);
+		list_del(&ns->node);
+		twg_stats_add(&twg_retired, &sum);
+		twg_retired_at_load += ns->tw_at_load;
+		mutex_unlock(&twg_netns_mutex);
+
+		pn->dying = NULL;
+		kobject_put(&ns->kobj);
+	}
+}
+
+static struct pernet_operations twg_net_ops = {
+	.init = twg_net_init,
+	.exit = twg_net_exit,
+	.exit_batch = twg_net_exit_batch,
+	.id = &twg_net_id,
+	.size = sizeof(struct twg_pernet),
+};
+
+int twg_netns_init(void)
+{
+	return register_pernet_subsys(&twg_net_ops);
+}
+
+void twg_netns_exit(void)
+{
+	unregister_pernet_subsys(&twg_net_ops);
+}
