@@ -11,7 +11,10 @@
  * TIME_WAIT itself is not a state of the full socket: tcp_time_wait()
  * hands the 4-tuple to a minisock and the full socket goes to CLOSE.  The
  * minisock's life (entered, then expired, killed, reused or recycled) is
- * accounted separately, from its own hooks.
+ * accounted separately, from its own hooks.  A socket that closes with
+ * no minisock because tcp_max_tw_buckets was reached is counted by the
+ * kernel itself (TcpExt TCPTimeWaitOverflow, per netns): netns.c reads
+ * that figure rather than counting it again.
  *
  * These functions never fail and never allocate: they run in softirq on
  * every state change of every TCP socket.
@@ -185,13 +188,6 @@ void twg_account_state_existing(struct twg_stats *s, int state)
 		s->gauge[g]++;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_account_state_existing);
-
-/* Account a socket that closed with no minisock: the buckets were full. */
-void twg_account_tw_overflow(struct twg_stats *s)
-{
-	s->counter[TWG_TW_OVERFLOW]++;
-}
-EXPORT_SYMBOL_IF_KUNIT(twg_account_tw_overflow);
 
 /* Add @s into @sum: how per-CPU copies and namespaces are summed. */
 void twg_stats_add(struct twg_stats *sum, const struct twg_stats *s)

@@ -10,6 +10,7 @@
 #define _TWGUARD_ACCOUNT_H
 
 #include <linux/types.h>
+#include <net/tcp_states.h>
 
 /* Monotonic event counts. */
 enum twg_counter {
@@ -61,6 +62,21 @@ struct twg_tw_info {
 	bool ipv6;		/* tw_family == AF_INET6 */
 };
 
+/* The states whose entries or populations the model counts. */
+#define TWG_STATES_COUNTED \
+	(TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT | TCPF_LAST_ACK | \
+	 TCPF_CLOSING)
+
+/*
+ * Whether a move from @oldstate to @newstate changes anything the model
+ * counts: most moves (SYN_SENT, ESTABLISHED, LISTEN...) do not, and the
+ * hook returns before doing any work for them.
+ */
+static inline bool twg_state_counted(int oldstate, int newstate)
+{
+	return ((1 << oldstate) | (1 << newstate)) & TWG_STATES_COUNTED;
+}
+
 extern const char *const twg_counter_names[TWG_NR_COUNTERS];
 extern const char *const twg_gauge_names[TWG_NR_GAUGES];
 
@@ -70,7 +86,6 @@ void twg_account_tw_enter(struct twg_stats *s, const struct twg_tw_info *tw);
 void twg_account_tw_end(struct twg_stats *s, const struct twg_tw_info *tw,
 			enum twg_tw_end why);
 void twg_account_tw_fin_wait2_done(struct twg_stats *s);
-void twg_account_tw_overflow(struct twg_stats *s);
 void twg_account_tw_existing(struct twg_stats *s, const struct twg_tw_info *tw);
 void twg_account_state_existing(struct twg_stats *s, int state);
 void twg_stats_add(struct twg_stats *sum, const struct twg_stats *s);

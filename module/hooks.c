@@ -17,7 +17,6 @@
  *   tw_timer_handler                its 2MSL or FIN_WAIT2 timer fired
  *   tcp_timewait_state_process      a segment reached a minisock
  *   __inet_twsk_schedule            a minisock's timer is (re)armed
- *   inet_twsk_alloc (return)        NULL: tcp_max_tw_buckets was full
  *
  * Why a minisock ended is decided in inet_twsk_kill(), from what the
  * kernel did just before on the same CPU, with bottom halves off in
@@ -32,14 +31,19 @@
  * Cost: each hook is a few loads, a net_generic() lookup and a per-CPU
  * add with interrupts off (a tracepoint in process context can be
  * interrupted by a softirq running the same hook on the same CPU).  No
- * lock, no allocation, no printk.
+ * lock, no allocation, no printk.  State changes that count nothing
+ * (most of them) return after two compares.  tcp_max_tw_buckets
+ * overflows cost nothing: the kernel counts them, and netns.c reads that.
  *
  * Sockets that exist at load: the hooks are registered inactive, then one
  * stop_machine() walks the established hash, counts what is there and
- * turns them on.  Every kernel path from one of our hooks to the change
- * of the hash it announces runs with bottom halves disabled, which
- * stop_machine() cannot interrupt, so each socket is counted exactly
- * once: by the walk, or by its hook.
+ * turns them on.  Every kernel path from a minisock hook to the change of
+ * the hash it announces runs with bottom halves disabled, which
+ * stop_machine() cannot interrupt, so each minisock is counted exactly
+ * once: by the walk, or by its hook.  tcp_set_state() may run in process
+ * context, but has no preemption point between its tracepoint and its
+ * store of the new state; only with preempt=full could a socket changing
+ * state at the very instant of load be counted in the wrong *_current.
  */
 #include <linux/kprobes.h>
 #include <linux/stop_machine.h>
@@ -111,7 +115,8 @@ static void twg_tw_info_of(const struct inet_timewait_sock *tw,
 static void twg_tp_set_state(void *data, const struct sock *sk, int oldstate,
 			     int newstate)
 {
-	if (!READ_ONCE(twg_live) || sk->sk_protocol != IPPROTO_TCP)
+	if (!twg_state_counted(oldstate, newstate) || !READ_ONCE(twg_live) ||
+	    sk->sk_protocol != IPPROTO_TCP)
 		return;
 	twg_account(sock_net(sk), twg_account_state(s, oldstate, newstate));
 }
@@ -250,34 +255,6 @@ static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* What inet_twsk_alloc()'s entry tells its return. */
-struct twg_alloc_call {
-	const struct net *net;
-};
-
-static int twg_krp_alloc_entry(struct kretprobe_instance *ri,
-			       struct pt_regs *regs)
-{
-	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 0);
-	struct twg_alloc_call *call = (struct twg_alloc_call *)ri->data;
-
-	if (sk->sk_protocol != IPPROTO_TCP)
-		return 1;	/* not ours: no return probe */
-	call->net = sock_net(sk);
-	return 0;
-}
-
-static int twg_krp_alloc_return(struct kretprobe_instance *ri,
-				struct pt_regs *regs)
-{
-	struct twg_alloc_call *call = (struct twg_alloc_call *)ri->data;
-
-	if (regs_return_value(regs) || !READ_ONCE(twg_live))
-		return 0;
-	twg_account(call->net, twg_account_tw_overflow(s));
-	return 0;
-}
-
 static struct kprobe twg_kp_hash = {
 	.symbol_name = TWG_TW_HASH_SYMBOL, .pre_handler = twg_kp_tw_hash,
 };
@@ -300,18 +277,6 @@ static struct kprobe twg_kp_schedule = {
 };
 
 /*
- * inet_twsk_alloc() neither sleeps nor nests more than once per CPU (a
- * softirq over process context), so this many instances never run out:
- * an overflow is never missed.
- */
-static struct kretprobe twg_krp_alloc = {
-	.kp.symbol_name = "inet_twsk_alloc",
-	.entry_handler = twg_krp_alloc_entry,
-	.handler = twg_krp_alloc_return,
-	.data_size = sizeof(struct twg_alloc_call),
-};
-
-/*
  * The minisock kprobes work as one: without any of them the TIME-WAIT
  * counters would drift, so they are attached all or none.
  */
@@ -320,7 +285,7 @@ static struct kprobe *twg_tw_kprobes[] = {
 	&twg_kp_hash,
 };
 
-static bool twg_tw_attached, twg_alloc_attached;
+static bool twg_tw_attached;
 
 /* --- load-time snapshot ------------------------------------------------- */
 
@@ -415,16 +380,9 @@ int twg_hooks_init(void)
 
 	err = register_kprobes(twg_tw_kprobes, ARRAY_SIZE(twg_tw_kprobes));
 	if (err)
-		pr_warn("cannot attach to the TIME-WAIT functions (%d): %s and inet_twsk_kill may be inlined in this kernel; tw_* counters stay at 0\n",
+		pr_warn("cannot attach to the TIME-WAIT functions (%d): %s and inet_twsk_kill may be inlined in this kernel; tw_* values but tw_overflow stay at 0\n",
 			err, TWG_TW_HASH_SYMBOL);
 	twg_tw_attached = !err;
-
-	twg_krp_alloc.maxactive = 2 * num_possible_cpus();
-	err = register_kretprobe(&twg_krp_alloc);
-	if (err)
-		pr_warn("cannot attach to inet_twsk_alloc (%d): tw_overflow stays at 0\n",
-			err);
-	twg_alloc_attached = !err;
 
 	/* Count what exists, then count events: see the comment on top. */
 	stop_machine(twg_snapshot, NULL, NULL);
@@ -438,12 +396,6 @@ err_tracepoints:
 
 void twg_hooks_exit(void)
 {
-	if (twg_alloc_attached) {
-		unregister_kretprobe(&twg_krp_alloc);
-		if (twg_krp_alloc.nmissed)
-			pr_warn("inet_twsk_alloc: %d calls missed\n",
-				twg_krp_alloc.nmissed);
-	}
 	if (twg_tw_attached)
 		unregister_kprobes(twg_tw_kprobes, ARRAY_SIZE(twg_tw_kprobes));
 	twg_tracepoints_unregister();
@@ -455,9 +407,4 @@ void twg_hooks_exit(void)
 bool twg_hooks_tw_attached(void)
 {
 	return twg_tw_attached;
-}
-
-bool twg_hooks_overflow_attached(void)
-{
-	return twg_alloc_attached;
 }

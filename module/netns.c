@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <net/ip.h>
 
 #include "netns.h"
 #include "sysfs.h"
@@ -29,13 +30,22 @@ static DEFINE_MUTEX(twg_netns_mutex);
 static struct twg_stats twg_retired;
 static s64 twg_retired_at_load;
 
-/* Sum @ns's per-CPU counters into @sum. */
+/* The kernel's own count of minisocks tcp_max_tw_buckets refused. */
+static unsigned long twg_overflow_now(struct net *net)
+{
+	return snmp_fold_field(net->mib.net_statistics,
+			       LINUX_MIB_TCPTIMEWAITOVERFLOW);
+}
+
+/* Sum @ns's per-CPU counters, and its overflows, into @sum. */
 void twg_netns_sum(const struct twg_netns *ns, struct twg_stats *sum)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu)
 		twg_stats_add(sum, per_cpu_ptr(ns->stats, cpu));
+	sum->counter[TWG_TW_OVERFLOW] += twg_overflow_now(ns->net) -
+					 ns->overflow_base;
 }
 
 /*
@@ -75,6 +85,7 @@ static int __net_init twg_net_init(struct net *net)
 	if (!ns)
 		return -ENOMEM;
 	ns->net = net;
+	ns->overflow_base = twg_overflow_now(net);
 	ns->stats = alloc_percpu(struct twg_stats);
 	if (!ns->stats) {
 		kfree(ns);

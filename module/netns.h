@@ -20,6 +20,7 @@ struct twg_netns {
 	struct net *net;		/* not counted: we go before the netns */
 	struct twg_stats __percpu *stats;
 	s64 tw_at_load;			/* minisocks alive when twguard loaded */
+	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
 	struct list_head node;		/* on twg_netns_list */
 };
 

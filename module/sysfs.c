@@ -70,9 +70,8 @@ static ssize_t hooks_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	static const char *const state[] = { "missing", "attached" };
 
-	return sysfs_emit(buf, "close_path attached\ntime_wait %s\noverflow %s\n",
-			  state[twg_hooks_tw_attached()],
-			  state[twg_hooks_overflow_attached()]);
+	return sysfs_emit(buf, "close_path attached\ntime_wait %s\n",
+			  state[twg_hooks_tw_attached()]);
 }
 
 static struct kobj_attribute twg_attr_hooks = __ATTR_RO(hooks);

@@ -231,6 +231,11 @@ test_stats_files() {
 	expect_eq "owner of $dir" "$(stat -c %u:%g "$dir")" 0:0
 	expect_eq "root tw_current vs sum of namespaces" "$(root_stat tw_current)" \
 		"$(cat /sys/kernel/twguard/netns/*/tw_current | awk '{ s += $1 } END { print s }')"
+	# The invariant holds for the sums too, namespaces that died included.
+	expect_eq "root at_load + entered - ended" \
+		$(($(root_stat tw_at_load) + $(root_stat tw_entered) - $(root_stat tw_expired) -
+			$(root_stat tw_killed) - $(root_stat tw_reused) - $(root_stat tw_recycled))) \
+		"$(root_stat tw_current)"
 	ip netns del $ns
 }
 
