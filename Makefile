@@ -4,6 +4,7 @@
 #
 #   make            build twguard.ko against KDIR
 #   make install    install it into /lib/modules/RELEASE/extra and depmod
+#                   (INSTALL_MOD_PATH=DIR stages it under DIR instead)
 #   make demo       boot Debian 12's kernel with twguard, run a workload
 #   make bench      twguard's cost: loaded against not, in one boot
 #   make test       every test; ends with "N passed, N failed"
@@ -19,9 +20,15 @@ modules:
 	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) does not exist: install the kernel headers, or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# The release the tree was built for, as uname -r will say it: where
+# modules_install puts the module and modprobe looks for it.  (Debian's
+# headers answer "make kernelrelease" with the upstream version instead.)
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
-	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease)
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
 
 demo:
 	scripts/demo

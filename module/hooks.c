@@ -289,6 +289,9 @@ static bool twg_tw_attached;
 
 /* --- load-time snapshot ------------------------------------------------- */
 
+/* What the snapshot found, for the message at load. */
+static unsigned int twg_found_tw, twg_found_closing;
+
 static void twg_snapshot_sock(struct sock *sk)
 {
 	struct twg_netns *ns = twg_netns_of(sock_net(sk));
@@ -303,11 +306,14 @@ static void twg_snapshot_sock(struct sock *sk)
 		twg_tw_info_of(inet_twsk(sk), &info);
 		twg_account_tw_existing(s, &info);
 		ns->tw_at_load++;
+		twg_found_tw++;
 		break;
 	case TCP_NEW_SYN_RECV:
 		break;
 	default:
 		twg_account_state_existing(s, sk->sk_state);
+		if ((1 << sk->sk_state) & TWG_STATES_COUNTED)
+			twg_found_closing++;
 		break;
 	}
 }
@@ -386,6 +392,8 @@ int twg_hooks_init(void)
 
 	/* Count what exists, then count events: see the comment on top. */
 	stop_machine(twg_snapshot, NULL, NULL);
+	pr_info("found %u TIME-WAIT minisocks and %u closing connections at load\n",
+		twg_found_tw, twg_found_closing);
 	return 0;
 
 err_tracepoints:

@@ -205,6 +205,8 @@ test_load_with_existing() {
 	ns=$(new_netns pre)
 	pp ip netns exec $ns twg-churn -n 15 client
 	pp insmod "$TWG_MODULES/twguard.ko"
+	dmesg | grep -q "twguard: found 15 TIME-WAIT minisocks and 0 closing connections at load" ||
+		{ echo "# no, or a wrong, load message:"; dmesg | grep 'twguard: found'; return 1; }
 	expect_twg $ns tw_at_load 15
 	expect_twg $ns tw_current 15
 	expect_twg $ns tw_entered 0
