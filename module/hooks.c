@@ -32,7 +32,7 @@
  * add with interrupts off (a tracepoint in process context can be
  * interrupted by a softirq running the same hook on the same CPU).  No
  * lock, no allocation, no printk.  State changes that count nothing
- * (most of them) return after two compares.  tcp_max_tw_buckets
+ * (connection setup, listening) return after two compares.  tcp_max_tw_buckets
  * overflows cost nothing: the kernel counts them, and netns.c reads that.
  *
  * Sockets that exist at load: the hooks are registered inactive, then one

@@ -38,11 +38,6 @@ sockstat_tw() {
 		/proc/net/sockstat
 }
 
-# Sockets in state $1 in the caller's netns, as ss counts them.
-ss_count() {
-	ss -Htan state "$1" | wc -l
-}
-
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
 wait_for() {
 	local limit=$1 i=0
@@ -69,8 +64,9 @@ twg() {
 	cat "/sys/kernel/twguard/netns/$(netns_inode "$1")/$2"
 }
 
+# sockstat_tw, in named netns $1.
 ns_sockstat_tw() {
-	ip netns exec "$1" awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat
+	ip netns exec "$1" sh -c '. ./lib.sh; sockstat_tw'
 }
 
 # ns_ss NS STATE [FAMILY-FLAG]: sockets in STATE in NS, as ss counts them.

@@ -11,8 +11,8 @@ test_netns_time_wait() {
 	tw_init=$(sockstat_tw)
 	ns=$(new_netns tw)
 	pp ip netns exec "$ns" twg-churn -n 20 client
-	expect_eq "sockstat tw in $ns" "$(ip netns exec "$ns" sh -c '. ./lib.sh; sockstat_tw')" 20
-	expect_eq "ss time-wait in $ns" "$(ip netns exec "$ns" sh -c '. ./lib.sh; ss_count time-wait')" 20
+	expect_eq "sockstat tw in $ns" "$(ns_sockstat_tw "$ns")" 20
+	expect_eq "ss time-wait in $ns" "$(ns_ss "$ns" time-wait)" 20
 	expect_eq "sockstat tw in init netns" "$(sockstat_tw)" "$tw_init"
 	pp ip netns del "$ns"
 }
@@ -22,7 +22,7 @@ test_netns_reset_no_time_wait() {
 	local ns
 	ns=$(new_netns rst)
 	pp ip netns exec "$ns" twg-churn -n 10 reset
-	expect_eq "sockstat tw in $ns" "$(ip netns exec "$ns" sh -c '. ./lib.sh; sockstat_tw')" 0
+	expect_eq "sockstat tw in $ns" "$(ns_sockstat_tw "$ns")" 0
 	pp ip netns del "$ns"
 }
 
