@@ -35,6 +35,18 @@ const char *const twg_counter_names[TWG_NR_COUNTERS] = {
 	[TWG_CLOSE_PASSIVE]	 = "close_passive",
 	[TWG_CLOSE_SIMULTANEOUS] = "close_simultaneous",
 	[TWG_CLOSE_RESET]	 = "close_reset",
+	[TWG_REUSE_ALLOWED]		 = "reuse_allowed",
+	[TWG_REUSE_DENIED_POLICY]	 = "reuse_denied_policy",
+	[TWG_REUSE_DENIED_NO_TIMESTAMPS] = "reuse_denied_no_timestamps",
+	[TWG_REUSE_DENIED_TOO_YOUNG]	 = "reuse_denied_too_young",
+	[TWG_REUSE_DENIED_TS_ORDER]	 = "reuse_denied_ts_order",
+	[TWG_REUSE_DENIED_FIN_WAIT2]	 = "reuse_denied_fin_wait2",
+	[TWG_WOULD_ALLOWED]		 = "would_allowed",
+	[TWG_WOULD_DENIED_POLICY]	 = "would_denied_policy",
+	[TWG_WOULD_DENIED_NO_TIMESTAMPS] = "would_denied_no_timestamps",
+	[TWG_WOULD_DENIED_TOO_YOUNG]	 = "would_denied_too_young",
+	[TWG_WOULD_DENIED_TS_ORDER]	 = "would_denied_ts_order",
+	[TWG_WOULD_DENIED_FIN_WAIT2]	 = "would_denied_fin_wait2",
 };
 EXPORT_SYMBOL_IF_KUNIT(twg_counter_names);
 

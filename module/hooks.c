@@ -54,6 +54,7 @@
 
 #include "hooks.h"
 #include "netns.h"
+#include "reuse.h"
 
 /* Set once the load-time snapshot is taken: from then on hooks count. */
 static bool twg_live __read_mostly;
@@ -93,22 +94,6 @@ static void twg_tw_info_of(const struct inet_timewait_sock *tw,
 	info->fin_wait2 = tw->tw_substate == TCP_FIN_WAIT2;
 	info->ipv6 = twg_tw_is_ipv6(tw);
 }
-
-/*
- * Run @stmt on this CPU's stats of @net as "s", with interrupts off, if
- * twguard counts for @net.
- */
-#define twg_account(net, stmt)						\
-	do {								\
-		struct twg_stats *s;					\
-		unsigned long flags;					\
-									\
-		local_irq_save(flags);					\
-		s = twg_netns_this_cpu(net);				\
-		if (s)							\
-			stmt;						\
-		local_irq_restore(flags);				\
-	} while (0)
 
 /* --- full sockets: tracepoints ------------------------------------------- */
 
@@ -162,17 +147,22 @@ static void twg_find_tracepoint(struct tracepoint *tp, void *priv)
 
 /* --- minisocks: kprobes --------------------------------------------------- */
 
-static const struct inet_timewait_sock *twg_arg_tw(struct pt_regs *regs)
+static struct inet_timewait_sock *twg_arg_tw(struct pt_regs *regs)
 {
-	return (const struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+	return (struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
 }
 
 static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
 {
-	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 1);
 	struct twg_tw_info info;
 
-	if (!READ_ONCE(twg_live) || !twg_is_tcp_tw(tw))
+	if (!twg_is_tcp_tw(tw))
+		return 0;
+	/* Before the minisock is hashed: no connect() can see it yet. */
+	twg_reuse_stamp(tw, sk);
+	if (!READ_ONCE(twg_live))
 		return 0;
 	twg_tw_info_of(tw, &info);
 	twg_account(twsk_net(tw), twg_account_tw_enter(s, &info));
@@ -239,15 +229,22 @@ static int twg_kp_tw_segment(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* A FIN turned a FIN_WAIT2 minisock into a TIME_WAIT one, and rearmed it. */
+/*
+ * A minisock's timer is rearmed in TIME_WAIT: the 2MSL period restarts
+ * (reuse.c's entry stamp with it), and if a FIN just turned a FIN_WAIT2
+ * minisock into a TIME_WAIT one, that is counted.
+ */
 static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 {
-	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	struct inet_timewait_sock *tw = twg_arg_tw(regs);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
 	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
 
-	if (!rearm || seg->tw != tw || !seg->fin_wait2 ||
-	    READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
+	if (!rearm || READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT ||
+	    !twg_is_tcp_tw(tw))
+		return 0;
+	twg_reuse_restamp(tw);
+	if (seg->tw != tw || !seg->fin_wait2)
 		return 0;
 	seg->fin_wait2 = false;
 	if (READ_ONCE(twg_live))
@@ -303,6 +300,7 @@ static void twg_snapshot_sock(struct sock *sk)
 	s = this_cpu_ptr(ns->stats);
 	switch (sk->sk_state) {
 	case TCP_TIME_WAIT:
+		twg_reuse_stamp_existing(inet_twsk(sk));
 		twg_tw_info_of(inet_twsk(sk), &info);
 		twg_account_tw_existing(s, &info);
 		ns->tw_at_load++;

@@ -6,9 +6,12 @@
  * This file only wires the parts together; each lives in its own file:
  *
  *   account.c   the accounting model: pure functions over plain data
+ *   policy.c    the reuse policy: pure functions over plain data
  *   netns.c     per-netns state: lifecycle, per-CPU counters, sums
  *   hooks.c     where the TCP stack is watched, and the load snapshot
+ *   reuse.c     where the reuse policy is enforced
  *   sysfs.c     /sys/kernel/twguard/
+ *   sysfs_policy.c  /sys/kernel/twguard/netns/<inum>/policy/
  *
  * Init brings them up in that order and unwinds in reverse on failure;
  * exit is the same unwind.  The hooks go first on exit, and are
@@ -19,6 +22,7 @@
 #include "twguard.h"
 #include "hooks.h"
 #include "netns.h"
+#include "reuse.h"
 #include "sysfs.h"
 
 static int __init twg_init(void)
@@ -34,6 +38,8 @@ static int __init twg_init(void)
 	err = twg_hooks_init();
 	if (err)
 		goto err_netns;
+	/* Enforcing needs the entry times the TIME-WAIT hooks keep. */
+	twg_reuse_init(twg_hooks_tw_attached());
 
 	pr_info("version %s loaded\n", TWG_VERSION);
 	return 0;
@@ -49,6 +55,7 @@ err:
 
 static void __exit twg_exit(void)
 {
+	twg_reuse_exit();
 	twg_hooks_exit();
 	twg_netns_exit();
 	twg_sysfs_exit();
@@ -60,5 +67,5 @@ module_exit(twg_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The twguard developers");
-MODULE_DESCRIPTION("TCP TIME-WAIT and close-path accounting");
+MODULE_DESCRIPTION("TCP TIME-WAIT accounting and reuse policy");
 MODULE_VERSION(TWG_VERSION);

@@ -71,8 +71,23 @@ s64 twg_netns_sum_all(struct twg_stats *sum)
 /* The last reference to @ns's kobject is gone. */
 void twg_netns_release(struct twg_netns *ns)
 {
+	/* No decision can see it: .exit unpublished @ns a grace period ago. */
+	kfree(rcu_dereference_protected(ns->policy, true));
 	free_percpu(ns->stats);
 	kfree(ns);
+}
+
+/* The policy of a new netns: the kernel decides, twguard observes. */
+static struct twg_policy *twg_policy_default(void)
+{
+	struct twg_policy *p = kzalloc(sizeof(*p), GFP_KERNEL);
+
+	if (p) {
+		p->mode = TWG_MODE_KERNEL;
+		p->timestamps = TWG_TS_STRICT;
+		p->min_age_ms = TWG_MIN_AGE_MS_DEFAULT;
+	}
+	return p;
 }
 
 static int __net_init twg_net_init(struct net *net)
@@ -86,8 +101,12 @@ static int __net_init twg_net_init(struct net *net)
 		return -ENOMEM;
 	ns->net = net;
 	ns->overflow_base = twg_overflow_now(net);
+	mutex_init(&ns->policy_lock);
+	RCU_INIT_POINTER(ns->policy, twg_policy_default());
 	ns->stats = alloc_percpu(struct twg_stats);
-	if (!ns->stats) {
+	if (!ns->stats || !rcu_access_pointer(ns->policy)) {
+		free_percpu(ns->stats);
+		kfree(rcu_dereference_protected(ns->policy, true));
 		kfree(ns);
 		return -ENOMEM;
 	}

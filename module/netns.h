@@ -4,11 +4,13 @@
 
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "account.h"
+#include "policy.h"
 
 /*
  * twguard's state for one network namespace.  Allocated by us (not in
@@ -19,6 +21,8 @@ struct twg_netns {
 	struct kobject kobj;		/* /sys/kernel/twguard/netns/<inum>/ */
 	struct net *net;		/* not counted: we go before the netns */
 	struct twg_stats __percpu *stats;
+	struct twg_policy __rcu *policy;	/* never NULL once published */
+	struct mutex policy_lock;	/* serialises writers of policy */
 	s64 tw_at_load;			/* minisocks alive when twguard loaded */
 	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
 	struct list_head node;		/* on twg_netns_list */
@@ -53,12 +57,41 @@ static inline struct twg_stats *twg_netns_this_cpu(const struct net *net)
 	return ns ? this_cpu_ptr(ns->stats) : NULL;
 }
 
+/*
+ * Run @stmt on this CPU's stats of @net as "s", with interrupts off, if
+ * twguard counts for @net.
+ */
+#define twg_account(net, stmt)						\
+	do {								\
+		struct twg_stats *s;					\
+		unsigned long flags;					\
+									\
+		local_irq_save(flags);					\
+		s = twg_netns_this_cpu(net);				\
+		if (s)							\
+			stmt;						\
+		local_irq_restore(flags);				\
+	} while (0)
+
 /* The state of @net, for the load-time snapshot (under stop_machine()). */
 static inline struct twg_netns *twg_netns_of(const struct net *net)
 {
 	struct twg_pernet *pn = net_generic(net, twg_net_id);
 
 	return READ_ONCE(pn->ns);
+}
+
+/*
+ * The reuse policy of @net, or NULL while the netns goes away.  Under
+ * rcu_read_lock(): a writer frees the policy it replaces after a grace
+ * period.
+ */
+static inline const struct twg_policy *twg_netns_policy(const struct net *net)
+{
+	struct twg_pernet *pn = net_generic(net, twg_net_id);
+	struct twg_netns *ns = READ_ONCE(pn->ns);
+
+	return ns ? rcu_dereference(ns->policy) : NULL;
 }
 
 #endif /* _TWGUARD_NETNS_H */

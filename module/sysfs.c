@@ -8,6 +8,7 @@
  *                                  named by its inode number, owned by
  *                                  the netns's owner (as network devices
  *                                  are), one value per file, plus stats
+ *   netns/<inum>/policy/           its reuse policy (sysfs_policy.c)
  *
  * Monitoring agents read these on every scrape.  A read sums per-CPU
  * counters: its cost grows with the number of CPUs, never with the
@@ -188,7 +189,16 @@ static struct attribute *twg_netns_attrs[] = {
 	&twg_attr_netns_stats.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(twg_netns);
+
+static const struct attribute_group twg_netns_group = {
+	.attrs = twg_netns_attrs,
+};
+
+static const struct attribute_group *twg_netns_groups[] = {
+	&twg_netns_group,
+	&twg_policy_group,
+	NULL,
+};
 
 /* A netns's directory belongs to the root of its owning user namespace. */
 static void twg_netns_get_ownership(twg_ownership_kobj *kobj, kuid_t *uid,

@@ -2,7 +2,11 @@
 #ifndef _TWGUARD_SYSFS_H
 #define _TWGUARD_SYSFS_H
 
+#include <linux/sysfs.h>
+
 struct twg_netns;
+
+extern const struct attribute_group twg_policy_group;
 
 int twg_sysfs_init(void);
 void twg_sysfs_exit(void);

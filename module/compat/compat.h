@@ -49,4 +49,25 @@
 	void *data, const struct sock *sk, const struct sk_buff *skb
 #endif
 
+/*
+ * The clock TCP timestamps count in, in milliseconds: tcp_time_stamp_raw()
+ * until 6.7 made the clock selectable and named it tcp_clock_ms().  A
+ * minisock's TSvals count in microseconds instead when its connection
+ * negotiated tcp_usec_ts (6.7); older kernels have no such minisock.
+ */
+#ifdef TWG_HAVE_TCP_CLOCK_MS
+#define twg_tcp_clock_ms()	((u32)tcp_clock_ms())
+#define twg_tw_usec_ts(tw)	((tw)->tw_usec_ts)
+#else
+#define twg_tcp_clock_ms()	tcp_time_stamp_raw()
+#define twg_tw_usec_ts(tw)	false
+#endif
+
+/* An ftrace callback sends the traced function elsewhere: 6.1 vs 6.9. */
+#ifdef TWG_HAVE_FREGS_SET_IP
+#define twg_fregs_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define twg_fregs_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
+#endif
+
 #endif /* _TWGUARD_COMPAT_H */

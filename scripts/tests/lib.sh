@@ -145,3 +145,28 @@ lines_at_least() {
 root_stat() {
 	awk -v n="$1" '$1 == n { print $2 }' /sys/kernel/twguard/stats
 }
+
+# --- calls the kernel makes, counted by its function tracer ----------------
+
+# trace_calls_start FUNC: count calls to FUNC from now on.
+trace_calls_start() {
+	[ -d $tracefs/events ] || mount -t tracefs tracefs $tracefs
+	echo "$1" >$tracefs/set_ftrace_filter
+	echo function >$tracefs/current_tracer
+	echo >$tracefs/trace
+}
+
+# trace_calls FUNC: calls to FUNC since trace_calls_start (or the last
+# trace_calls_reset).
+trace_calls() {
+	grep -c " $1 <-" $tracefs/trace || true
+}
+
+trace_calls_reset() {
+	echo >$tracefs/trace
+}
+
+trace_calls_stop() {
+	echo nop >$tracefs/current_tracer
+	echo >$tracefs/set_ftrace_filter
+}

@@ -45,9 +45,11 @@ test_abi_documented() {
 	local f name dir
 	[ -f ./sysfs-kernel-twguard ]
 	dir=/sys/kernel/twguard/netns/$(stat -L -c %i /proc/self/ns/net)
-	for f in /sys/kernel/twguard/* "$dir"/*; do
+	[ -f "$dir/policy/mode" ]
+	for f in /sys/kernel/twguard/* "$dir"/* "$dir"/policy/*; do
 		[ -f "$f" ] || continue
 		case $f in
+		"$dir"/policy/*) name="/sys/kernel/twguard/netns/<inum>/policy/${f##*/}" ;;
 		"$dir"/*) name="/sys/kernel/twguard/netns/<inum>/${f##*/}" ;;
 		*) name=$f ;;
 		esac

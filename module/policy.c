@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TIME-WAIT reuse policy, as pure functions.
+ *
+ * A connect() whose 4-tuple is held by a TIME-WAIT minisock may take it
+ * over only if nothing of the old connection can be mistaken for the new
+ * one.  The kernel's answer (tcp_twsk_unique(), net.ipv4.tcp_tw_reuse):
+ * the old connection used timestamps, and the seconds clock has ticked
+ * since its last segment.  twguard's answer, per netns and per
+ * destination, checks in this order and counts the first that fails:
+ *
+ *   fin_wait2       the minisock is still in FIN_WAIT2: the peer has not
+ *                   closed, its data may still be on the way
+ *   policy          a rule, or the netns's mode, says no
+ *   no_timestamps   the old connection did not use timestamps, so PAWS
+ *                   cannot tell its segments from the new one's
+ *   too_young       the minisock is younger than min_age_ms plus
+ *                   rtt_factor times the old connection's RTT (RFC 7323
+ *                   section 5.8 wants the TIME-WAIT delay plus one RTT)
+ *   ts_order        timestamps=strict: the new connection's first TSval
+ *                   would not be later than the old one's last, so the
+ *                   peer's PAWS could not tell them apart
+ *
+ * mode=kernel with no rule matching leaves the kernel's own decision in
+ * place, and only classifies it (twg_decide_kernel()).
+ *
+ * Rules are first-match, scanned in order: a decision happens only when
+ * connect() finds a TIME-WAIT minisock on its way, and 256 rules of 28
+ * bytes are 7 KiB of sequential loads.
+ */
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/socket.h>
+#include <net/ipv6.h>
+
+#include "policy.h"
+
+const char *const twg_mode_names[TWG_NR_MODES] = {
+	[TWG_MODE_KERNEL]   = "kernel",
+	[TWG_MODE_OFF]	    = "off",
+	[TWG_MODE_LOOPBACK] = "loopback",
+	[TWG_MODE_ON]	    = "on",
+};
+EXPORT_SYMBOL_IF_KUNIT(twg_mode_names);
+
+const char *const twg_ts_check_names[TWG_NR_TS_CHECKS] = {
+	[TWG_TS_STRICT] = "strict",
+	[TWG_TS_KERNEL] = "kernel",
+};
+EXPORT_SYMBOL_IF_KUNIT(twg_ts_check_names);
+
+const char *const twg_action_names[TWG_NR_ACTIONS] = {
+	[TWG_ACTION_ALLOW]   = "allow",
+	[TWG_ACTION_DENY]    = "deny",
+	[TWG_ACTION_DEFAULT] = "default",
+};
+EXPORT_SYMBOL_IF_KUNIT(twg_action_names);
+
+const char *const twg_verdict_names[TWG_NR_VERDICTS] = {
+	[TWG_VERDICT_ALLOWED]		   = "allowed",
+	[TWG_VERDICT_DENIED_POLICY]	   = "denied_policy",
+	[TWG_VERDICT_DENIED_NO_TIMESTAMPS] = "denied_no_timestamps",
+	[TWG_VERDICT_DENIED_TOO_YOUNG]	   = "denied_too_young",
+	[TWG_VERDICT_DENIED_TS_ORDER]	   = "denied_ts_order",
+	[TWG_VERDICT_DENIED_FIN_WAIT2]	   = "denied_fin_wait2",
+};
+EXPORT_SYMBOL_IF_KUNIT(twg_verdict_names);
+
+static __be32 twg_mask4(unsigned int plen)
+{
+	return plen ? htonl(~0U << (32 - plen)) : 0;
+}
+
+static bool twg_rule_covers(const struct twg_rule *r,
+			    const struct twg_reuse_ctx *c)
+{
+	if (r->family != c->family || c->dport < r->port_lo ||
+	    c->dport > r->port_hi)
+		return false;
+	if (r->family == AF_INET)
+		return !((c->daddr.v4 ^ r->addr.v4) & twg_mask4(r->plen));
+	return ipv6_prefix_equal(&c->daddr.v6, &r->addr.v6, r->plen);
+}
+
+/* Return the first rule of @p that covers the peer of @c, or NULL. */
+const struct twg_rule *twg_policy_match(const struct twg_policy *p,
+					const struct twg_reuse_ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_rules; i++)
+		if (twg_rule_covers(&p->rules[i], c))
+			return &p->rules[i];
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_policy_match);
+
+/*
+ * Return what tcp_twsk_unique() decides for @c, and why when it says no.
+ * A socket bound to its port explicitly skips the sysctl and the clock.
+ */
+enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c)
+{
+	bool reuse = c->sysctl_reuse == 1 ||
+		     (c->sysctl_reuse == 2 && c->loopback);
+
+	if (c->fin_wait2)
+		reuse = false;
+	if (c->old_ts && (c->bound || (reuse && c->kernel_age_ok)))
+		return TWG_VERDICT_ALLOWED;
+	if (!c->bound && c->fin_wait2)
+		return TWG_VERDICT_DENIED_FIN_WAIT2;
+	if (!c->bound && !reuse)
+		return TWG_VERDICT_DENIED_POLICY;
+	if (!c->old_ts)
+		return TWG_VERDICT_DENIED_NO_TIMESTAMPS;
+	return TWG_VERDICT_DENIED_TOO_YOUNG;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_decide_kernel);
+
+/* Return the verdict of policy @p on @c. */
+enum twg_verdict twg_policy_decide(const struct twg_policy *p,
+				   const struct twg_reuse_ctx *c)
+{
+	const struct twg_rule *r = twg_policy_match(p, c);
+	u8 action = r ? r->action : TWG_ACTION_DEFAULT;
+	u64 min_age;
+
+	if (action == TWG_ACTION_DEFAULT && p->mode == TWG_MODE_KERNEL)
+		return twg_decide_kernel(c);
+
+	if (c->fin_wait2)
+		return TWG_VERDICT_DENIED_FIN_WAIT2;
+	if (action == TWG_ACTION_DENY)
+		return TWG_VERDICT_DENIED_POLICY;
+	if (action == TWG_ACTION_DEFAULT &&
+	    (p->mode == TWG_MODE_OFF ||
+	     (p->mode == TWG_MODE_LOOPBACK && !c->loopback)))
+		return TWG_VERDICT_DENIED_POLICY;
+	if (!c->old_ts)
+		return TWG_VERDICT_DENIED_NO_TIMESTAMPS;
+
+	min_age = r && r->min_age_ms >= 0 ? r->min_age_ms : p->min_age_ms;
+	min_age += (u64)p->rtt_factor * c->rtt_ms;
+	if (c->age_ms < min_age)
+		return TWG_VERDICT_DENIED_TOO_YOUNG;
+
+	if (p->timestamps == TWG_TS_STRICT &&
+	    (!c->ts_comparable || c->ts_delta <= 0))
+		return TWG_VERDICT_DENIED_TS_ORDER;
+	return TWG_VERDICT_ALLOWED;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_policy_decide);
+
+/* --- policy/rules: parsing and printing ---------------------------------- */
+
+/*
+ * One rule a line; blank lines are skipped:
+ *
+ *   PREFIX [port P[-Q]] allow|deny|default [min_age_ms N]
+ *
+ * PREFIX is an IPv4 or IPv6 address with an optional /LEN, host bits
+ * clear.  Malformed text is -EINVAL, a number past its limit -ERANGE.
+ */
+
+struct twg_token {
+	const char *s;
+	size_t len;
+};
+
+static bool twg_tok_is(const struct twg_token *t, const char *word)
+{
+	return t->len == strlen(word) && !memcmp(t->s, word, t->len);
+}
+
+/* A decimal number of at most @max: -EINVAL if not digits, -ERANGE if big. */
+static int twg_tok_uint(const struct twg_token *t, u32 max, u32 *val)
+{
+	u64 v = 0;
+	size_t i;
+
+	if (!t->len)
+		return -EINVAL;
+	for (i = 0; i < t->len; i++) {
+		if (!isdigit(t->s[i]))
+			return -EINVAL;
+		if (v <= max)
+			v = v * 10 + (t->s[i] - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*val = v;
+	return 0;
+}
+
+static int twg_parse_prefix(const struct twg_token *t, struct twg_rule *r)
+{
+	const char *slash = memchr(t->s, '/', t->len);
+	size_t alen = slash ? slash - t->s : t->len;
+	const char *end;
+	u32 plen;
+	int err;
+
+	if (memchr(t->s, ':', alen)) {
+		r->family = AF_INET6;
+		if (!in6_pton(t->s, alen, r->addr.v6.s6_addr, -1, &end) ||
+		    end != t->s + alen)
+			return -EINVAL;
+		plen = 128;
+	} else {
+		r->family = AF_INET;
+		if (!in4_pton(t->s, alen, (u8 *)&r->addr.v4, -1, &end) ||
+		    end != t->s + alen)
+			return -EINVAL;
+		plen = 32;
+	}
+	if (slash) {
+		struct twg_token n = { slash + 1, t->len - alen - 1 };
+
+		err = twg_tok_uint(&n, U32_MAX, &plen);
+		if (err)
+			return err;
+		if (plen > (r->family == AF_INET ? 32 : 128))
+			return -ERANGE;
+	}
+	r->plen = plen;
+
+	/* Host bits set: the writer meant something else; say so. */
+	if (r->family == AF_INET)
+		return r->addr.v4 & ~twg_mask4(plen) ? -EINVAL : 0;
+	{
+		struct in6_addr masked;
+
+		ipv6_addr_prefix(&masked, &r->addr.v6, plen);
+		return ipv6_addr_equal(&masked, &r->addr.v6) ? 0 : -EINVAL;
+	}
+}
+
+static int twg_parse_ports(const struct twg_token *t, struct twg_rule *r)
+{
+	const char *dash = memchr(t->s, '-', t->len);
+	struct twg_token lo = { t->s, dash ? dash - t->s : t->len };
+	u32 a, b;
+	int err;
+
+	err = twg_tok_uint(&lo, 65535, &a);
+	if (err)
+		return err;
+	b = a;
+	if (dash) {
+		struct twg_token hi = { dash + 1, t->len - lo.len - 1 };
+
+		err = twg_tok_uint(&hi, 65535, &b);
+		if (err)
+			return err;
+	}
+	if (!a || !b)
+		return -ERANGE;
+	if (a > b)
+		return -EINVAL;
+	r->port_lo = a;
+	r->port_hi = b;
+	return 0;
+}
+
+/* Split @line into at most @max tokens; -EINVAL on more or on a bad byte. */
+static int twg_tokenize(const char *line, size_t len, struct twg_token *tok,
+			int max)
+{
+	size_t i = 0;
+	int n = 0;
+
+	while (i < len) {
+		size_t start;
+
+		if (line[i] == ' ' || line[i] == '\t') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && line[i] != ' ' && line[i] != '\t') {
+			u8 ch = line[i];
+
+			/* Printable ASCII only: no NUL, no control, no 8-bit. */
+			if (ch <= ' ' || ch >= 0x7f)
+				return -EINVAL;
+			i++;
+		}
+		if (n == max)
+			return -EINVAL;
+		tok[n].s = line + start;
+		tok[n].len = i - start;
+		n++;
+	}
+	return n;
+}
+
+static int twg_parse_rule(const char *line, size_t len, struct twg_rule *r)
+{
+	struct twg_token tok[6];
+	int n, i = 1, a, err;
+	u32 v;
+
+	n = twg_tokenize(line, len, tok, ARRAY_SIZE(tok));
+	if (n <= 0)
+		return n;
+
+	memset(r, 0, sizeof(*r));
+	r->port_lo = 1;
+	r->port_hi = 65535;
+	r->min_age_ms = -1;
+	err = twg_parse_prefix(&tok[0], r);
+	if (err)
+		return err;
+
+	if (i < n && twg_tok_is(&tok[i], "port")) {
+		if (++i == n)
+			return -EINVAL;
+		err = twg_parse_ports(&tok[i++], r);
+		if (err)
+			return err;
+	}
+
+	if (i == n)
+		return -EINVAL;
+	for (a = 0; a < TWG_NR_ACTIONS; a++)
+		if (twg_tok_is(&tok[i], twg_action_names[a]))
+			break;
+	if (a == TWG_NR_ACTIONS)
+		return -EINVAL;
+	r->action = a;
+	i++;
+
+	if (i < n && twg_tok_is(&tok[i], "min_age_ms")) {
+		if (++i == n)
+			return -EINVAL;
+		err = twg_tok_uint(&tok[i++], TWG_MIN_AGE_MS_MAX, &v);
+		if (err)
+			return err;
+		r->min_age_ms = v;
+	}
+	return i == n ? 1 : -EINVAL;
+}
+
+/*
+ * Parse the @len bytes at @buf into @rules, at most @max of them, and set
+ * @nr.  Return 0, -EINVAL (malformed), -ERANGE (a number past its limit)
+ * or -ENOSPC (more than @max rules).  On error @nr is left alone and
+ * @rules holds garbage: the caller publishes nothing.
+ */
+int twg_rules_parse(const char *buf, size_t len, struct twg_rule *rules,
+		    unsigned int max, unsigned int *nr)
+{
+	unsigned int count = 0;
+	struct twg_rule r;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t llen = nl ? nl - (buf + pos) : len - pos;
+		int ret = twg_parse_rule(buf + pos, llen, &r);
+
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			if (count == max)
+				return -ENOSPC;
+			rules[count++] = r;
+		}
+		pos += llen + 1;
+	}
+	*nr = count;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_rules_parse);
+
+/*
+ * Print @r in the canonical form twg_rules_parse() reads back, with its
+ * newline, into @buf of TWG_RULE_TEXT_MAX bytes; return its length.  A
+ * host prefix prints without its length, as ip-route(8) does, so that
+ * the canonical form of a written list is never longer than the list.
+ */
+int twg_rule_format(const struct twg_rule *r, char *buf)
+{
+	const size_t size = TWG_RULE_TEXT_MAX;
+	int len;
+
+	if (r->family == AF_INET)
+		len = scnprintf(buf, size, "%pI4", &r->addr.v4);
+	else
+		len = scnprintf(buf, size, "%pI6c", &r->addr.v6);
+	if (r->plen != (r->family == AF_INET ? 32 : 128))
+		len += scnprintf(buf + len, size - len, "/%u", r->plen);
+
+	if (r->port_lo == r->port_hi)
+		len += scnprintf(buf + len, size - len, " port %u", r->port_lo);
+	else if (r->port_lo != 1 || r->port_hi != 65535)
+		len += scnprintf(buf + len, size - len, " port %u-%u",
+				 r->port_lo, r->port_hi);
+	len += scnprintf(buf + len, size - len, " %s",
+			 twg_action_names[r->action]);
+	if (r->min_age_ms >= 0)
+		len += scnprintf(buf + len, size - len, " min_age_ms %d",
+				 r->min_age_ms);
+	len += scnprintf(buf + len, size - len, "\n");
+	return len;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_rule_format);

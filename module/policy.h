@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The TIME-WAIT reuse policy: its settings, its per-destination rules,
+ * and the verdict it gives on one connect() that found a minisock on its
+ * 4-tuple.
+ *
+ * Pure functions over plain data.  reuse.c gathers the facts of a
+ * decision into a struct twg_reuse_ctx and asks twg_policy_decide();
+ * sysfs_policy.c parses and prints the settings.  KUnit calls all of them
+ * directly.
+ */
+#ifndef _TWGUARD_POLICY_H
+#define _TWGUARD_POLICY_H
+
+#include <linux/in6.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+/* Hard limits of the ABI (Documentation/networking/twguard-policy.rst). */
+#define TWG_MIN_AGE_MS_MAX	60000	/* ms: one TIME-WAIT period */
+#define TWG_MIN_AGE_MS_DEFAULT	1000	/* ms: what tcp_tw_reuse waits, at most */
+#define TWG_RTT_FACTOR_MAX	16
+#define TWG_RULES_MAX		256
+#define TWG_RTT_MS_MAX		4095	/* ms: the largest RTT a minisock keeps */
+#define TWG_RULE_TEXT_MAX	128	/* bytes: one rule, printed, with room */
+
+/* policy/mode: who decides whether a TIME-WAIT 4-tuple may be reused. */
+enum twg_mode {
+	TWG_MODE_KERNEL,	/* net.ipv4.tcp_tw_reuse decides; we observe */
+	TWG_MODE_OFF,
+	TWG_MODE_LOOPBACK,
+	TWG_MODE_ON,
+	TWG_NR_MODES
+};
+
+/* policy/timestamps: what the old connection's timestamps must prove. */
+enum twg_ts_check {
+	TWG_TS_STRICT,		/* it used them, and the new TSval is later */
+	TWG_TS_KERNEL,		/* it used them */
+	TWG_NR_TS_CHECKS
+};
+
+enum twg_action {
+	TWG_ACTION_ALLOW,
+	TWG_ACTION_DENY,
+	TWG_ACTION_DEFAULT,	/* what the netns's mode says */
+	TWG_NR_ACTIONS
+};
+
+/* What became of one reuse decision; each has a counter. */
+enum twg_verdict {
+	TWG_VERDICT_ALLOWED,
+	TWG_VERDICT_DENIED_POLICY,
+	TWG_VERDICT_DENIED_NO_TIMESTAMPS,
+	TWG_VERDICT_DENIED_TOO_YOUNG,
+	TWG_VERDICT_DENIED_TS_ORDER,
+	TWG_VERDICT_DENIED_FIN_WAIT2,
+	TWG_NR_VERDICTS
+};
+
+union twg_addr {
+	__be32 v4;
+	struct in6_addr v6;
+};
+
+/*
+ * One line of policy/rules: destinations @addr/@plen of @family (host bits
+ * clear), ports @port_lo..@port_hi, and what to do with them.
+ */
+struct twg_rule {
+	union twg_addr addr;
+	u16 port_lo, port_hi;	/* host order; 1..65535 when no port is given */
+	u8 family;		/* AF_INET or AF_INET6 */
+	u8 plen;
+	u8 action;		/* enum twg_action */
+	s32 min_age_ms;		/* -1: the netns's policy/min_age_ms */
+};
+
+/*
+ * A netns's whole policy.  Never changed once published: a write builds a
+ * new one and swaps the pointer (RCU), so a decision sees one policy.
+ */
+struct twg_policy {
+	struct rcu_head rcu;
+	u8 mode;		/* enum twg_mode */
+	u8 timestamps;		/* enum twg_ts_check */
+	bool dry_run;
+	u32 min_age_ms;
+	u32 rtt_factor;
+	unsigned int nr_rules;
+	struct twg_rule rules[];
+};
+
+/* What a decision needs to know, gathered by reuse.c. */
+struct twg_reuse_ctx {
+	u8 family;		/* AF_INET (v4-mapped included) or AF_INET6 */
+	union twg_addr daddr;	/* the peer */
+	u16 dport;		/* host order */
+	bool loopback;		/* what tcp_tw_reuse=2 calls loopback */
+	bool bound;		/* the socket was bound to its port explicitly */
+	bool fin_wait2;		/* the minisock is in FIN_WAIT2, not TIME_WAIT */
+	bool old_ts;		/* the old connection used timestamps */
+	u8 sysctl_reuse;	/* net.ipv4.tcp_tw_reuse */
+	bool kernel_age_ok;	/* the kernel's seconds clock moved on */
+	u32 age_ms;		/* time in TIME-WAIT */
+	u32 rtt_ms;		/* the old connection's smoothed RTT */
+	bool ts_comparable;	/* both TSval clocks are the same clock */
+	s32 ts_delta;		/* new first TSval - old last TSval */
+};
+
+extern const char *const twg_mode_names[TWG_NR_MODES];
+extern const char *const twg_ts_check_names[TWG_NR_TS_CHECKS];
+extern const char *const twg_action_names[TWG_NR_ACTIONS];
+extern const char *const twg_verdict_names[TWG_NR_VERDICTS];
+
+const struct twg_rule *twg_policy_match(const struct twg_policy *p,
+					const struct twg_reuse_ctx *c);
+enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c);
+enum twg_verdict twg_policy_decide(const struct twg_policy *p,
+				   const struct twg_reuse_ctx *c);
+
+int twg_rules_parse(const char *buf, size_t len, struct twg_rule *rules,
+		    unsigned int max, unsigned int *nr);
+int twg_rule_format(const struct twg_rule *r, char *buf);
+
+#endif /* _TWGUARD_POLICY_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/twguard/netns/<inum>/policy/: a netns's reuse policy and
+ * the count of every decision taken under it.  Documented in
+ * Documentation/networking/twguard-policy.rst and the ABI document.
+ *
+ * Writers need CAP_NET_ADMIN in the user namespace that owns the netns,
+ * as for its sysctls: a container's root sets its own policy, nobody sets
+ * another's.  The files belong to that namespace's root (get_ownership()
+ * in sysfs.c); rules, which name peers, is readable by it alone.
+ *
+ * Every write is parsed and checked in full before anything changes, then
+ * replaces the whole policy with one pointer store (RCU), under the
+ * netns's policy_lock: a decision, a reader or another writer sees the
+ * policy before or after, never a mix.  A failed write changes nothing.
+ * sysfs hands a store at most one page and cuts longer writes short, so
+ * a write of a page or more is refused whole (-E2BIG), never parsed cut.
+ */
+#include <linux/capability.h>
+#include <linux/kobject.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "netns.h"
+#include "reuse.h"
+#include "sysfs.h"
+
+static struct twg_netns *twg_kobj_netns(struct kobject *kobj)
+{
+	return container_of(kobj, struct twg_netns, kobj);
+}
+
+/* A setting of one u32 in a policy, with its limit or its names. */
+struct twg_setting_attr {
+	struct kobj_attribute kattr;
+	size_t offset;			/* of a u8 or u32 in struct twg_policy */
+	size_t size;
+	u32 max;
+	const char *const *names;	/* max + 1 names, or NULL: a number */
+};
+
+static void twg_setting_set(const struct twg_setting_attr *sa,
+			    struct twg_policy *p, u32 val)
+{
+	void *f = (void *)p + sa->offset;
+
+	if (sa->size == sizeof(u8))
+		*(u8 *)f = val;
+	else
+		*(u32 *)f = val;
+}
+
+/*
+ * Replace @ns's policy by a copy of it with @nr rules from @rules (or the
+ * same rules if @rules is NULL), and setting @sa (if any) set to @val.
+ */
+static int twg_policy_replace(struct twg_netns *ns,
+			      const struct twg_setting_attr *sa, u32 val,
+			      const struct twg_rule *rules, unsigned int nr)
+{
+	struct twg_policy *old, *new;
+
+	if (!ns_capable(ns->net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+
+	mutex_lock(&ns->policy_lock);
+	old = rcu_dereference_protected(ns->policy,
+					lockdep_is_held(&ns->policy_lock));
+	if (!rules) {
+		rules = old->rules;
+		nr = old->nr_rules;
+	}
+	new = kmalloc(struct_size(new, rules, nr), GFP_KERNEL);
+	if (!new) {
+		mutex_unlock(&ns->policy_lock);
+		return -ENOMEM;
+	}
+	memcpy(new, old, sizeof(*new));
+	new->nr_rules = nr;
+	memcpy(new->rules, rules, flex_array_size(new, rules, nr));
+	if (sa)
+		twg_setting_set(sa, new, val);
+	rcu_assign_pointer(ns->policy, new);
+	mutex_unlock(&ns->policy_lock);
+
+	kfree_rcu(old, rcu);
+	return 0;
+}
+
+/* --- the settings ---------------------------------------------------------- */
+
+static u32 twg_setting_get(const struct twg_setting_attr *sa,
+			   const struct twg_policy *p)
+{
+	const void *f = (const void *)p + sa->offset;
+
+	return sa->size == sizeof(u8) ? *(const u8 *)f : *(const u32 *)f;
+}
+
+static ssize_t twg_setting_show(struct kobject *kobj,
+				struct kobj_attribute *a, char *buf)
+{
+	const struct twg_setting_attr *sa =
+		container_of(a, struct twg_setting_attr, kattr);
+	struct twg_netns *ns = twg_kobj_netns(kobj);
+	u32 v;
+
+	rcu_read_lock();
+	v = twg_setting_get(sa, rcu_dereference(ns->policy));
+	rcu_read_unlock();
+	if (sa->names)
+		return sysfs_emit(buf, "%s\n", sa->names[v]);
+	return sysfs_emit(buf, "%u\n", v);
+}
+
+/*
+ * Parse @buf as a name of @sa (-EINVAL if none) or as a decimal number
+ * (-EINVAL if not one, -ERANGE past @sa's limit).
+ */
+static int twg_setting_parse(const struct twg_setting_attr *sa,
+			     const char *buf, u32 *val)
+{
+	int ret;
+
+	if (sa->names) {
+		ret = __sysfs_match_string(sa->names, sa->max + 1, buf);
+		if (ret < 0)
+			return -EINVAL;
+		*val = ret;
+		return 0;
+	}
+	ret = kstrtou32(buf, 10, val);
+	if (ret)
+		return ret;
+	return *val > sa->max ? -ERANGE : 0;
+}
+
+static ssize_t twg_setting_store(struct kobject *kobj,
+				 struct kobj_attribute *a, const char *buf,
+				 size_t count)
+{
+	const struct twg_setting_attr *sa =
+		container_of(a, struct twg_setting_attr, kattr);
+	u32 val;
+	int err;
+
+	if (count >= PAGE_SIZE)
+		return -E2BIG;
+	err = twg_setting_parse(sa, buf, &val);
+	if (err)
+		return err;
+	err = twg_policy_replace(twg_kobj_netns(kobj), sa, val, NULL, 0);
+	return err ?: count;
+}
+
+#define TWG_SETTING(_name, _field, _max, _names)			\
+	static struct twg_setting_attr twg_attr_##_name = {		\
+		.kattr = __ATTR(_name, 0644, twg_setting_show,		\
+				twg_setting_store),			\
+		.offset = offsetof(struct twg_policy, _field),		\
+		.size = sizeof_field(struct twg_policy, _field),	\
+		.max = _max,						\
+		.names = _names,					\
+	}
+
+TWG_SETTING(mode, mode, TWG_NR_MODES - 1, twg_mode_names);
+TWG_SETTING(timestamps, timestamps, TWG_NR_TS_CHECKS - 1, twg_ts_check_names);
+TWG_SETTING(min_age_ms, min_age_ms, TWG_MIN_AGE_MS_MAX, NULL);
+TWG_SETTING(rtt_factor, rtt_factor, TWG_RTT_FACTOR_MAX, NULL);
+TWG_SETTING(dry_run, dry_run, 1, NULL);
+
+/* --- rules ----------------------------------------------------------------- */
+
+static ssize_t rules_show(struct kobject *kobj, struct kobj_attribute *a,
+			  char *buf)
+{
+	struct twg_netns *ns = twg_kobj_netns(kobj);
+	const struct twg_policy *p;
+	char line[TWG_RULE_TEXT_MAX];
+	ssize_t len = 0;
+	unsigned int i;
+
+	rcu_read_lock();
+	p = rcu_dereference(ns->policy);
+	for (i = 0; i < p->nr_rules; i++) {
+		twg_rule_format(&p->rules[i], line);
+		len += sysfs_emit_at(buf, len, "%s", line);
+	}
+	rcu_read_unlock();
+	return len;
+}
+
+static ssize_t rules_store(struct kobject *kobj, struct kobj_attribute *a,
+			   const char *buf, size_t count)
+{
+	char line[TWG_RULE_TEXT_MAX];
+	struct twg_rule *rules;
+	unsigned int nr, i;
+	size_t text = 0;
+	int err;
+
+	if (count >= PAGE_SIZE)
+		return -E2BIG;
+	rules = kmalloc_array(TWG_RULES_MAX, sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		return -ENOMEM;
+	err = twg_rules_parse(buf, count, rules, TWG_RULES_MAX, &nr);
+	if (err)
+		goto out;
+
+	/* What is written must read back, in one page. */
+	for (i = 0; i < nr; i++)
+		text += twg_rule_format(&rules[i], line);
+	err = -E2BIG;
+	if (text >= PAGE_SIZE)
+		goto out;
+
+	err = twg_policy_replace(twg_kobj_netns(kobj), NULL, 0, rules, nr);
+out:
+	kfree(rules);
+	return err ?: count;
+}
+
+static struct kobj_attribute twg_attr_rules = __ATTR(rules, 0600, rules_show,
+						     rules_store);
+
+/* --- enforcing, and the decision counters ----------------------------------- */
+
+static ssize_t enforcing_show(struct kobject *kobj, struct kobj_attribute *a,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%d\n", twg_reuse_enforcing());
+}
+
+static struct kobj_attribute twg_attr_enforcing = __ATTR_RO(enforcing);
+
+struct twg_decision_attr {
+	struct kobj_attribute kattr;
+	int idx;
+};
+
+static ssize_t twg_decision_show(struct kobject *kobj,
+				 struct kobj_attribute *a, char *buf)
+{
+	const struct twg_decision_attr *da =
+		container_of(a, struct twg_decision_attr, kattr);
+	struct twg_stats sum = {};
+
+	twg_netns_sum(twg_kobj_netns(kobj), &sum);
+	return sysfs_emit(buf, "%llu\n", sum.counter[da->idx]);
+}
+
+#define TWG_DECISION(_name, _idx)					\
+	static struct twg_decision_attr twg_attr_##_name = {		\
+		.kattr = __ATTR(_name, 0444, twg_decision_show, NULL),	\
+		.idx = _idx,						\
+	}
+
+TWG_DECISION(reuse_allowed, TWG_REUSE_ALLOWED);
+TWG_DECISION(reuse_denied_policy, TWG_REUSE_DENIED_POLICY);
+TWG_DECISION(reuse_denied_no_timestamps, TWG_REUSE_DENIED_NO_TIMESTAMPS);
+TWG_DECISION(reuse_denied_too_young, TWG_REUSE_DENIED_TOO_YOUNG);
+TWG_DECISION(reuse_denied_ts_order, TWG_REUSE_DENIED_TS_ORDER);
+TWG_DECISION(reuse_denied_fin_wait2, TWG_REUSE_DENIED_FIN_WAIT2);
+TWG_DECISION(would_allowed, TWG_WOULD_ALLOWED);
+TWG_DECISION(would_denied_policy, TWG_WOULD_DENIED_POLICY);
+TWG_DECISION(would_denied_no_timestamps, TWG_WOULD_DENIED_NO_TIMESTAMPS);
+TWG_DECISION(would_denied_too_young, TWG_WOULD_DENIED_TOO_YOUNG);
+TWG_DECISION(would_denied_ts_order, TWG_WOULD_DENIED_TS_ORDER);
+TWG_DECISION(would_denied_fin_wait2, TWG_WOULD_DENIED_FIN_WAIT2);
+
+static struct attribute *twg_policy_attrs[] = {
+	&twg_attr_mode.kattr.attr,
+	&twg_attr_min_age_ms.kattr.attr,
+	&twg_attr_rtt_factor.kattr.attr,
+	&twg_attr_timestamps.kattr.attr,
+	&twg_attr_rules.attr,
+	&twg_attr_dry_run.kattr.attr,
+	&twg_attr_enforcing.attr,
+	&twg_attr_reuse_allowed.kattr.attr,
+	&twg_attr_reuse_denied_policy.kattr.attr,
+	&twg_attr_reuse_denied_no_timestamps.kattr.attr,
+	&twg_attr_reuse_denied_too_young.kattr.attr,
+	&twg_attr_reuse_denied_ts_order.kattr.attr,
+	&twg_attr_reuse_denied_fin_wait2.kattr.attr,
+	&twg_attr_would_allowed.kattr.attr,
+	&twg_attr_would_denied_policy.kattr.attr,
+	&twg_attr_would_denied_no_timestamps.kattr.attr,
+	&twg_attr_would_denied_too_young.kattr.attr,
+	&twg_attr_would_denied_ts_order.kattr.attr,
+	&twg_attr_would_denied_fin_wait2.kattr.attr,
+	NULL,
+};
+
+const struct attribute_group twg_policy_group = {
+	.name = "policy",
+	.attrs = twg_policy_attrs,
+};

@@ -1,0 +1,380 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The per-netns TIME-WAIT reuse policy (policy/ of each netns directory):
+# its files, what it lets connect() do, what it counts, and who may set it.
+#
+#   A (client, 192.0.2.1, 2001:db8::1) ---- veth ---- B (server, .2, ::2)
+#
+# Most tests give A a two-port ip_local_port_range and fill both ports
+# with TIME-WAIT sockets towards one server port in B, so that the next
+# connect() to that port can only succeed by taking one over.
+
+# pol NS FILE: a file of NS's policy directory.
+pol() {
+	twg "$1" "policy/$2"
+}
+
+# pol_set NS FILE VALUE: a write that must succeed.
+pol_set() {
+	local got
+	got=$(twg-write "/sys/kernel/twguard/netns/$(netns_inode "$1")/policy/$2" "$3")
+	expect_eq "write '$3' to $1 policy/$2" "$got" ok
+}
+
+# expect_write NS FILE TEXT ERRNO: a write that must fail with ERRNO and
+# leave the file as it was.
+expect_write() {
+	local f before
+	f=/sys/kernel/twguard/netns/$(netns_inode "$1")/policy/$2
+	before=$(cat "$f")
+	expect_eq "write '$(printf %.40s "$3")' to policy/$2" "$(twg-write -- "$f" "$3")" "$4"
+	expect_eq "policy/$2 unchanged" "$(cat "$f")" "$before"
+}
+
+# Two namespaces as drawn above, A with ports 40000-40001 only and $2 TIME-WAIT
+# sockets (both ports when 2) towards B's port $3.
+reuse_setup() {
+	veth_pair "$1" "$2"
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+}
+
+fill_tw() {
+	pp ip netns exec "$2" twg-churn -a "$3" -p "$4" -C "/run/netns/$1" -n 2 client >/dev/null
+}
+
+# The decisions counted in NS's policy/, all verdicts.
+decisions() {
+	local d=/sys/kernel/twguard/netns/$(netns_inode "$1")/policy
+	echo $(($(cat $d/reuse_allowed) + $(cat $d/reuse_denied_policy) +
+		$(cat $d/reuse_denied_no_timestamps) + $(cat $d/reuse_denied_too_young) +
+		$(cat $d/reuse_denied_ts_order) + $(cat $d/reuse_denied_fin_wait2)))
+}
+
+# expect_verdicts NS FILE [WOULD]: every call to tcp_twsk_unique() since the last
+# check was one decision, and each gave FILE's verdict.  The kernel asks
+# once per candidate port holding a TIME-WAIT socket, and may ask twice:
+# its tracer counts the calls.  In dry-run mode, WOULD is the policy's.
+expect_verdicts() {
+	local calls
+	calls=$(trace_calls tcp_twsk_unique)
+	[ "$calls" -gt 0 ] || { echo "# no call to tcp_twsk_unique"; return 1; }
+	expect_eq "$1 policy/$2 vs calls to tcp_twsk_unique" "$(pol "$1" "$2")" \
+		$(($(eval echo \$_base_$2) + calls))
+	[ -z "$3" ] || expect_eq "$1 policy/$3 vs calls to tcp_twsk_unique" \
+		"$(pol "$1" "$3")" $(($(eval echo \$_base_$3) + calls))
+	expect_eq "$1 decisions vs calls" "$(decisions "$1")" $((_base_all + calls))
+	_verdicts_mark "$1"
+}
+
+# Remember NS's counters, and restart the call count, for expect_verdicts.
+_verdicts_mark() {
+	local f
+	for f in reuse_allowed reuse_denied_policy reuse_denied_no_timestamps \
+		reuse_denied_too_young reuse_denied_ts_order reuse_denied_fin_wait2 \
+		would_allowed; do
+		eval "_base_$f=$(pol "$1" $f)"
+	done
+	_base_all=$(decisions "$1")
+	trace_calls_reset
+}
+
+verdicts_start() {
+	trace_calls_start tcp_twsk_unique
+	_verdicts_mark "$1"
+}
+
+# reuse_connect A B ADDR PORT: one connect() from A; prints ok or EADDRNOTAVAIL.
+reuse_connect() {
+	ip netns exec "$2" twg-reuse -a "$3" -p "$4" -C "/run/netns/$1" connect || true
+}
+
+test_policy_defaults() {
+	local ns f
+	ns=$(new_netns pd)
+	expect_eq "mode" "$(pol $ns mode)" kernel
+	expect_eq "min_age_ms" "$(pol $ns min_age_ms)" 1000
+	expect_eq "rtt_factor" "$(pol $ns rtt_factor)" 0
+	expect_eq "timestamps" "$(pol $ns timestamps)" strict
+	expect_eq "dry_run" "$(pol $ns dry_run)" 0
+	expect_eq "rules" "$(pol $ns rules)" ""
+	expect_eq "enforcing" "$(pol $ns enforcing)" 1
+	for f in reuse_allowed reuse_denied_policy reuse_denied_no_timestamps \
+		reuse_denied_too_young reuse_denied_ts_order reuse_denied_fin_wait2 \
+		would_allowed would_denied_policy would_denied_no_timestamps \
+		would_denied_too_young would_denied_ts_order would_denied_fin_wait2; do
+		expect_eq "$f" "$(pol $ns $f)" 0
+		grep -qx "$f 0" "/sys/kernel/twguard/netns/$(netns_inode $ns)/stats"
+	done
+	dmesg | grep -q "twguard: TIME-WAIT reuse policy enforced at tcp_twsk_unique()"
+	ip netns del $ns
+}
+
+# Every malformed or out-of-range write gets its errno and changes nothing.
+test_policy_bad_input() {
+	local ns d i
+	ns=$(new_netns pb)
+	expect_write $ns mode bogus EINVAL
+	expect_write $ns mode " " EINVAL
+	expect_write $ns mode "on off" EINVAL
+	expect_write $ns timestamps loose EINVAL
+	expect_write $ns min_age_ms 60001 ERANGE
+	expect_write $ns min_age_ms 99999999999 ERANGE
+	expect_write $ns min_age_ms -1 EINVAL
+	expect_write $ns min_age_ms 0x10 EINVAL
+	expect_write $ns min_age_ms 12abc EINVAL
+	expect_write $ns rtt_factor 17 ERANGE
+	expect_write $ns dry_run 2 ERANGE
+	expect_write $ns dry_run yes EINVAL
+	pol_set $ns rules "192.0.2.0/24 allow"
+	expect_write $ns rules "192.0.2.1/24 deny" EINVAL
+	expect_write $ns rules "192.0.2.0/33 deny" ERANGE
+	expect_write $ns rules "2001:db8::/129 deny" ERANGE
+	expect_write $ns rules "192.0.2.0/24 port 0 deny" ERANGE
+	expect_write $ns rules "192.0.2.0/24 port 65536 deny" ERANGE
+	expect_write $ns rules "192.0.2.0/24 port 90-80 deny" EINVAL
+	expect_write $ns rules "192.0.2.0/24 maybe" EINVAL
+	expect_write $ns rules "192.0.2.0/24" EINVAL
+	expect_write $ns rules "192.0.2.0/24 deny min_age_ms 60001" ERANGE
+	expect_write $ns rules "192.0.2.0/24 deny extra" EINVAL
+	expect_write $ns rules "192.0.2 deny" EINVAL
+	expect_write $ns rules "$(printf '10.0.0.0/8 deny\n10.0.0.0/8 nope\n')" EINVAL
+	d=/tmp/twg-rules-$$
+	i=0
+	while [ $i -lt 257 ]; do
+		echo "10.0.$((i / 256)).$((i % 256)) deny"
+		i=$((i + 1))
+	done >$d
+	expect_write $ns rules "@$d" ENOSPC
+	head -n 256 $d >$d.256
+	pol_set $ns rules "@$d.256"
+	expect_eq "256 rules" "$(pol $ns rules | wc -l)" 256
+	pol_set $ns rules "192.0.2.0/24 allow"
+	awk 'BEGIN { for (i = 0; i < 600; i++) printf "10.0.0.0/8     deny\n" }' >$d
+	expect_write $ns rules "@$d" E2BIG
+	printf '10.0.0.0/8 deny\0\n' >$d
+	expect_write $ns rules "@$d" EINVAL
+	expect_eq "enforcing is read-only" \
+		"$(twg-write /sys/kernel/twguard/netns/$(netns_inode $ns)/policy/enforcing 0)" EACCES
+	rm -f $d $d.256
+	ip netns del $ns
+}
+
+# rules reads back in one canonical form, which writes back to itself.
+test_policy_rules_canonical() {
+	local ns want
+	ns=$(new_netns pc)
+	pol_set $ns rules "$(printf '  192.0.2.0/24\t port 80-443 allow min_age_ms 0200\n\n2001:DB8:0:0::/32 deny\n10.1.2.3/32 port 7000-7000 default\n::/0 port 1-65535 allow\n')"
+	want=$(printf '192.0.2.0/24 port 80-443 allow min_age_ms 200\n2001:db8::/32 deny\n10.1.2.3 port 7000 default\n::/0 allow')
+	expect_eq "canonical rules" "$(pol $ns rules)" "$want"
+	pol_set $ns rules "$(pol $ns rules)"
+	expect_eq "rules written back" "$(pol $ns rules)" "$want"
+	pol_set $ns rules " "
+	expect_eq "rules cleared" "$(pol $ns rules)" ""
+	ip netns del $ns
+}
+
+# Both local ports hold TIME-WAIT: mode=off refuses connect(), mode=on lets
+# it take one over, whatever net.ipv4.tcp_tw_reuse says.
+test_policy_reuse_off_on() {
+	local a=twg-$$-ro-a b=twg-$$-ro-b
+	reuse_setup $a $b
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=0
+	fill_tw $a $b 192.0.2.2 7000
+	expect_eq "$a tw" "$(ns_sockstat_tw $a)" 2
+	pol_set $a mode off
+	pol_set $a min_age_ms 0
+	verdicts_start $a
+	expect_eq "connect, mode=off" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	expect_verdicts $a reuse_denied_policy
+	expect_twg $a tw_reused 0
+	pol_set $a mode on
+	expect_eq "connect, mode=on" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: ok"
+	expect_verdicts $a reuse_allowed
+	trace_calls_stop
+	expect_eq "reuse_allowed" "$(pol $a reuse_allowed)" 1
+	expect_eq "reuse_allowed vs TcpExt TWRecycled" "$(pol $a reuse_allowed)" "$(ns_tcpext $a TWRecycled)"
+	expect_twg $a tw_reused 1
+	check_tw $a
+	ip netns del $a
+	ip netns del $b
+}
+
+# An old connection without timestamps can never be told apart by PAWS.
+test_policy_no_timestamps() {
+	local a=twg-$$-nt-a b=twg-$$-nt-b
+	reuse_setup $a $b
+	ip netns exec $a sysctl -qw net.ipv4.tcp_timestamps=0
+	fill_tw $a $b 192.0.2.2 7000
+	ip netns exec $a sysctl -qw net.ipv4.tcp_timestamps=1
+	pol_set $a mode on
+	pol_set $a min_age_ms 0
+	verdicts_start $a
+	expect_eq "connect" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	expect_verdicts $a reuse_denied_no_timestamps
+	trace_calls_stop
+	expect_eq "reuse_allowed" "$(pol $a reuse_allowed)" 0
+	ip netns del $a
+	ip netns del $b
+}
+
+# tcp_timestamps changed from 1 (random offsets) to 2 (none) in between:
+# the TSvals of the two connections cannot be ordered, strict says no,
+# timestamps=kernel says yes.
+test_policy_ts_order() {
+	local a=twg-$$-to-a b=twg-$$-to-b
+	reuse_setup $a $b
+	fill_tw $a $b 192.0.2.2 7000
+	ip netns exec $a sysctl -qw net.ipv4.tcp_timestamps=2
+	pol_set $a mode on
+	pol_set $a min_age_ms 0
+	verdicts_start $a
+	expect_eq "connect, strict" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	expect_verdicts $a reuse_denied_ts_order
+	pol_set $a timestamps kernel
+	expect_eq "connect, kernel" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: ok"
+	expect_verdicts $a reuse_allowed
+	trace_calls_stop
+	ip netns del $a
+	ip netns del $b
+}
+
+# min_age_ms to the millisecond: from one fixed local port, connect() is
+# refused until the TIME-WAIT socket is 300 ms old, then allowed.  The
+# client's clock starts when it saw the server's FIN, at or just after
+# the entry into TIME-WAIT, so its ages are at most the kernel's.
+test_policy_min_age_ms() {
+	local a=twg-$$-ma-a b=twg-$$-ma-b out denied allowed tries
+	veth_pair $a $b
+	pol_set $a mode on
+	pol_set $a min_age_ms 300
+	out=$(ip netns exec $b twg-reuse -a 192.0.2.2 -p 7000 -B 41000 -C /run/netns/$a age)
+	echo "# $out"
+	set -- $out
+	denied=$3 allowed=$5 tries=$7
+	# Refused up to the last millisecond before 300 ms, never at or past 301.
+	[ "$denied" -ge 280000 ] && [ "$denied" -lt 301000 ] ||
+		{ echo "# last refusal at $denied us"; return 1; }
+	# Allowed from 300 ms on (1 ms for the clocks' rounding), soon after.
+	[ "$allowed" -ge 299000 ] && [ "$allowed" -lt 330000 ] ||
+		{ echo "# first success at $allowed us"; return 1; }
+	expect_eq "reuse_denied_too_young" "$(pol $a reuse_denied_too_young)" $((tries - 1))
+	expect_eq "reuse_allowed" "$(pol $a reuse_allowed)" 1
+	ip netns del $a
+	ip netns del $b
+}
+
+# dry_run counts what the policy would do, and lets the kernel decide.
+test_policy_dry_run() {
+	local a=twg-$$-dr-a b=twg-$$-dr-b
+	reuse_setup $a $b
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=0
+	fill_tw $a $b 192.0.2.2 7000
+	pol_set $a mode on
+	pol_set $a min_age_ms 0
+	pol_set $a dry_run 1
+	verdicts_start $a
+	expect_eq "connect, dry run" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	# The kernel's verdict is enforced and counted; the policy's is counted.
+	expect_verdicts $a reuse_denied_policy would_allowed
+	expect_eq "reuse_allowed" "$(pol $a reuse_allowed)" 0
+	expect_twg $a tw_reused 0
+	pol_set $a dry_run 0
+	expect_eq "connect, enforcing" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: ok"
+	expect_verdicts $a reuse_allowed
+	trace_calls_stop
+	expect_eq "would_allowed after" "$(pol $a would_allowed)" "$_base_would_allowed"
+	expect_twg $a tw_reused 1
+	ip netns del $a
+	ip netns del $b
+}
+
+# A rule allows one destination while the mode refuses the others, and a
+# rule denies one IPv6 destination while the mode allows the others.
+test_policy_rules() {
+	local a=twg-$$-ru-a b=twg-$$-ru-b
+	reuse_setup $a $b
+	fill_tw $a $b 192.0.2.2 7000
+	fill_tw $a $b 192.0.2.2 7001
+	fill_tw $a $b 2001:db8::2 7000
+	fill_tw $a $b 2001:db8::2 7001
+	expect_eq "$a tw" "$(ns_sockstat_tw $a)" 8
+	pol_set $a min_age_ms 0
+	pol_set $a mode off
+	pol_set $a rules "$(printf '192.0.2.2 port 7000 allow\n2001:db8::/64 port 7000 deny\n')"
+	verdicts_start $a
+	expect_eq "to 192.0.2.2:7000 (rule allows)" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: ok"
+	expect_verdicts $a reuse_allowed
+	expect_eq "to 192.0.2.2:7001 (mode off)" "$(reuse_connect $a $b 192.0.2.2 7001)" "connect: EADDRNOTAVAIL"
+	expect_verdicts $a reuse_denied_policy
+	pol_set $a mode on
+	_verdicts_mark $a
+	expect_eq "to [2001:db8::2]:7000 (rule denies)" "$(reuse_connect $a $b 2001:db8::2 7000)" "connect: EADDRNOTAVAIL"
+	expect_verdicts $a reuse_denied_policy
+	expect_eq "to [2001:db8::2]:7001 (mode on)" "$(reuse_connect $a $b 2001:db8::2 7001)" "connect: ok"
+	expect_verdicts $a reuse_allowed
+	trace_calls_stop
+	expect_eq "reuse_allowed" "$(pol $a reuse_allowed)" 2
+	expect_twg $a tw_reused 2
+	check_tw $a
+	ip netns del $a
+	ip netns del $b
+}
+
+# After a reuse, a segment of the old connection (its TSval, a sequence
+# number in the new window) must be dropped by PAWS, while the same
+# segment with a fresh TSval is delivered.
+test_policy_paws() {
+	local a=twg-$$-pw-a b=twg-$$-pw-b paws0
+	veth_pair $a $b
+	pol_set $a mode on
+	pol_set $a min_age_ms 0
+	paws0=$(ns_tcpext $a PAWSEstab)
+	pp ip netns exec $b twg-reuse -a 192.0.2.2 -p 7000 -B 42000 -C /run/netns/$a paws
+	expect_eq "$a TcpExt PAWSEstab" "$(ns_tcpext $a PAWSEstab)" $((paws0 + 1))
+	expect_eq "reuse_allowed" "$(pol $a reuse_allowed)" 1
+	ip netns del $a
+	ip netns del $b
+}
+
+# Writers need CAP_NET_ADMIN over the netns: a container's root sets its
+# own policy, and neither another netns's nor, unprivileged, any.
+test_policy_privileges() {
+	local init_dir own
+	init_dir=/sys/kernel/twguard/netns/$(stat -L -c %i /proc/self/ns/net)/policy
+	# A container's root: its own netns, then the host's.
+	own=$(twg-userns 1000 sh -c 'd=/sys/kernel/twguard/netns/$(stat -L -c %i /proc/self/ns/net)/policy
+		twg-write $d/mode on; cat $d/mode; twg-write $d/rules "10.0.0.0/8 deny"
+		twg-write '"$init_dir"'/mode off; cat '"$init_dir"'/rules 2>&1 >/dev/null | grep -c "Permission denied"')
+	expect_eq "container root: own mode, mode, own rules, host mode, host rules read" \
+		"$(echo $own)" "ok on ok EACCES 1"
+	expect_eq "host mode" "$(cat $init_dir/mode)" kernel
+	# Unprivileged, on the host's netns.
+	expect_eq "uid 1000 writes mode" "$(twg-write -u 1000 $init_dir/mode on)" EACCES
+	# Root without CAP_NET_ADMIN: the file lets it write, twguard does not.
+	expect_eq "root without CAP_NET_ADMIN" "$(twg-write -N $init_dir/mode on)" EPERM
+	expect_eq "host mode after" "$(cat $init_dir/mode)" kernel
+}
+
+# Unloading twguard gives the decision back to the kernel, mid-traffic.
+test_policy_unload_restores_kernel() {
+	local a=twg-$$-un-a b=twg-$$-un-b c=twg-$$-un-c d=twg-$$-un-d churn
+	reuse_setup $a $b
+	veth_pair $c $d
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=1
+	fill_tw $a $b 192.0.2.2 7000
+	pol_set $a mode off
+	expect_eq "connect, mode=off" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	ip netns exec $d twg-churn -a 192.0.2.2 -C /run/netns/$c -n 3000 client >/dev/null &
+	churn=$!
+	sleep 1
+	pp rmmod twguard
+	# tcp_tw_reuse=1: the kernel reuses once its seconds clock has ticked.
+	sleep 2
+	expect_eq "connect, twguard gone" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: ok"
+	pp insmod "$TWG_MODULES/twguard.ko"
+	wait $churn
+	ip netns del $a
+	ip netns del $b
+	ip netns del $c
+	ip netns del $d
+}
