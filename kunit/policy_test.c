@@ -13,12 +13,31 @@
 
 #include "policy.h"
 
-/* A policy with room for @nr rules, defaults as a new netns has them. */
-static struct twg_policy *new_policy(struct kunit *test, unsigned int nr)
-{
-	struct twg_policy *p;
+/* Policies a case built, freed when it ends. */
+struct policy_fixture {
+	struct twg_policy *built[32];
+	unsigned int nr;
+};
 
-	p = kunit_kzalloc(test, struct_size(p, rules, nr), GFP_KERNEL);
+static int twg_policy_test_init(struct kunit *test)
+{
+	test->priv = kunit_kzalloc(test, sizeof(struct policy_fixture), GFP_KERNEL);
+	return test->priv ? 0 : -ENOMEM;
+}
+
+static void twg_policy_test_exit(struct kunit *test)
+{
+	struct policy_fixture *f = test->priv;
+
+	while (f->nr)
+		kvfree(f->built[--f->nr]);
+}
+
+/* Settings as a new netns has them, and no rules yet. */
+static struct twg_policy *new_policy(struct kunit *test)
+{
+	struct twg_policy *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	p->mode = TWG_MODE_KERNEL;
 	p->timestamps = TWG_TS_STRICT;
@@ -26,12 +45,26 @@ static struct twg_policy *new_policy(struct kunit *test, unsigned int nr)
 	return p;
 }
 
-/* Parse @text as the whole rule list of @p. */
-static void set_rules(struct kunit *test, struct twg_policy *p,
-		      const char *text)
+/* A policy as twguard builds it: @settings' settings, @text's rules. */
+static struct twg_policy *build(struct kunit *test,
+				const struct twg_policy *settings,
+				const char *text)
 {
-	KUNIT_ASSERT_EQ(test, twg_rules_parse(text, strlen(text), p->rules,
-					      TWG_RULES_MAX, &p->nr_rules), 0);
+	struct policy_fixture *f = test->priv;
+	struct twg_rule *rules;
+	struct twg_policy *p;
+	unsigned int nr = 0;
+
+	rules = kunit_kcalloc(test, TWG_RULES_MAX, sizeof(*rules), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rules);
+	if (text)
+		KUNIT_ASSERT_EQ(test, twg_rules_parse(text, strlen(text), rules,
+						      TWG_RULES_MAX, &nr), 0);
+	KUNIT_ASSERT_LT(test, f->nr, ARRAY_SIZE(f->built));
+	p = twg_policy_build(settings, rules, nr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	f->built[f->nr++] = p;
+	return p;
 }
 
 /* A reuse every check passes: old enough, timestamps in order, IPv4. */
@@ -208,15 +241,14 @@ KUNIT_ARRAY_PARAM(decide, decide_cases, decide_case_desc);
 static void twg_decide_table(struct kunit *test)
 {
 	const struct decide_case *t = test->param_value;
-	struct twg_policy *p = new_policy(test, TWG_RULES_MAX);
+	struct twg_policy *p = new_policy(test);
 	struct twg_reuse_ctx c = good_ctx();
 
 	p->mode = t->mode;
 	p->timestamps = t->timestamps;
 	p->min_age_ms = t->min_age_ms;
 	p->rtt_factor = t->rtt_factor;
-	if (t->rules)
-		set_rules(test, p, t->rules);
+	p = build(test, p, t->rules);
 	if (t->v6)
 		ctx_v6(&c, "2001:db8::7");
 	c.loopback = t->loopback;
@@ -324,15 +356,15 @@ static void twg_decide_promises(struct kunit *test)
 		NULL, "192.0.2.7 allow", "192.0.2.7 deny", "192.0.2.7 default",
 		"2001:db8::7 allow", "2001:db8::7 deny",
 	};
-	struct twg_policy *p = new_policy(test, TWG_RULES_MAX);
+	struct twg_policy *settings = new_policy(test);
 	unsigned int m, r, bits, checked = 0;
 
 	for (m = 0; m < TWG_NR_MODES; m++) {
 		for (r = 0; r < ARRAY_SIZE(rules); r++) {
-			p->mode = m;
-			p->nr_rules = 0;
-			if (rules[r])
-				set_rules(test, p, rules[r]);
+			struct twg_policy *p;
+
+			settings->mode = m;
+			p = build(test, settings, rules[r]);
 			for (bits = 0; bits < 1 << 10; bits++)
 				checked += check_promises(test, p, bits);
 		}
@@ -344,14 +376,15 @@ static void twg_decide_promises(struct kunit *test)
 
 static void twg_match_prefixes_and_ports(struct kunit *test)
 {
-	struct twg_policy *p = new_policy(test, TWG_RULES_MAX);
+	struct twg_policy *p;
 	struct twg_reuse_ctx c = good_ctx();
 
-	set_rules(test, p, "192.0.2.0/25 port 80-90 deny\n"
-			   "192.0.2.0/24 allow\n"
-			   "2001:db8:1::/48 port 443 deny\n"
-			   "::/0 default\n"
-			   "0.0.0.0/0 port 1 default\n");
+	p = build(test, new_policy(test),
+		  "192.0.2.0/25 port 80-90 deny\n"
+		  "192.0.2.0/24 allow\n"
+		  "2001:db8:1::/48 port 443 deny\n"
+		  "::/0 default\n"
+		  "0.0.0.0/0 port 1 default\n");
 
 	c.daddr.v4 = in_aton("192.0.2.127");
 	c.dport = 79;
@@ -378,6 +411,92 @@ static void twg_match_prefixes_and_ports(struct kunit *test)
 	ctx_v6(&c, "2001:db8:2::1");
 	c.dport = 443;
 	KUNIT_EXPECT_PTR_EQ(test, twg_policy_match(p, &c), &p->rules[3]);
+}
+
+/*
+ * The index finds what a scan of the rules in order finds, on random rule
+ * sets whose prefixes overlap (all within 10.0.0.0/16 or 2001:db8::/112,
+ * lengths /16 to /32 or /112 to /128) and random destinations in and
+ * around them, including the edges of every rule.
+ */
+static void twg_match_index_vs_scan(struct kunit *test)
+{
+	struct twg_rule *rules = kunit_kcalloc(test, TWG_RULES_MAX, sizeof(*rules),
+					       GFP_KERNEL);
+	struct policy_fixture *f = test->priv;
+	unsigned int round, i, q, compared = 0;
+	struct rnd_state rnd;
+
+	KUNIT_ASSERT_NOT_NULL(test, rules);
+	prandom_seed_state(&rnd, 7323);
+	for (round = 0; round < 40; round++) {
+		unsigned int nr = round < 4 ? round : 1 + prandom_u32_state(&rnd) % TWG_RULES_MAX;
+		struct twg_policy *p;
+
+		for (i = 0; i < nr; i++) {
+			struct twg_rule *r = &rules[i];
+			u32 x = prandom_u32_state(&rnd);
+			bool v6 = x & 1;
+			unsigned int host = (x >> 1) % 17;
+
+			memset(r, 0, sizeof(*r));
+			r->family = v6 ? AF_INET6 : AF_INET;
+			r->plen = (v6 ? 128 : 32) - host;
+			r->action = (x >> 6) % TWG_NR_ACTIONS;
+			r->min_age_ms = -1;
+			r->port_lo = 1;
+			r->port_hi = 65535;
+			if (x & 0x100) {
+				r->port_lo = 1 + (x >> 9) % 8;
+				r->port_hi = r->port_lo + (x >> 12) % 4;
+			}
+			x = prandom_u32_state(&rnd) & 0xffff & ~((1U << host) - 1);
+			if (v6) {
+				r->addr.v6.s6_addr32[0] = htonl(0x20010db8);
+				r->addr.v6.s6_addr32[3] = htonl(x);
+			} else {
+				r->addr.v4 = htonl(0x0a000000 | x);
+			}
+		}
+		p = twg_policy_build(new_policy(test), rules, nr, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		f->built[f->nr++] = p;
+
+		for (q = 0; q < 2000; q++) {
+			struct twg_reuse_ctx c = good_ctx();
+			u32 x = prandom_u32_state(&rnd);
+			u32 addr = (x & 0x1ffff) - 0x8000;	/* around the rules */
+
+			if (q < 2 * nr) {	/* an edge of a rule */
+				const struct twg_rule *r = &rules[q / 2];
+				u32 base = r->family == AF_INET ? ntohl(r->addr.v4) :
+					   ntohl(r->addr.v6.s6_addr32[3]);
+				unsigned int host = (r->family == AF_INET ? 32 : 128) - r->plen;
+
+				addr = q % 2 ? base + (1U << host) : base - 1;
+				addr &= 0xffffffff;
+				if (r->family == AF_INET6)
+					x |= 1U << 31;
+				else
+					x &= ~(1U << 31);
+				addr = r->family == AF_INET ? addr - 0x0a000000 : addr;
+			}
+			c.dport = 1 + (x >> 17) % 12;
+			if (x >> 31) {
+				ctx_v6(&c, "2001:db8::");
+				c.daddr.v6.s6_addr32[3] = htonl(addr);
+			} else {
+				c.daddr.v4 = htonl(0x0a000000 + addr);
+			}
+			KUNIT_EXPECT_PTR_EQ_MSG(test, twg_policy_match(p, &c),
+						twg_rules_first_match(p->rules, nr, &c),
+						"round %u query %u", round, q);
+			compared++;
+		}
+		kvfree(p);
+		f->nr--;
+	}
+	KUNIT_EXPECT_EQ(test, compared, 40U * 2000);
 }
 
 /* --- the parser ---------------------------------------------------------------- */
@@ -530,7 +649,7 @@ static void twg_rules_parse_limit(struct kunit *test)
 				 i / 256, i % 256);
 	KUNIT_EXPECT_EQ(test, twg_rules_parse(text, len, rules, TWG_RULES_MAX, &nr), 0);
 	KUNIT_EXPECT_EQ(test, nr, TWG_RULES_MAX);
-	KUNIT_EXPECT_EQ(test, rules[255].addr.v4, in_aton("10.0.0.255"));
+	KUNIT_EXPECT_TRUE(test, rules[255].addr.v4 == in_aton("10.0.0.255"));
 	len += scnprintf(text + len, 8192 - len, "10.0.1.0 deny\n");
 	KUNIT_EXPECT_EQ(test, twg_rules_parse(text, len, rules, TWG_RULES_MAX, &nr),
 			-ENOSPC);
@@ -599,6 +718,7 @@ static struct kunit_case twg_policy_cases[] = {
 	KUNIT_CASE(twg_decide_kernel_all),
 	KUNIT_CASE(twg_decide_promises),
 	KUNIT_CASE(twg_match_prefixes_and_ports),
+	KUNIT_CASE(twg_match_index_vs_scan),
 	KUNIT_CASE_PARAM(twg_rules_parse_table, parse_gen_params),
 	KUNIT_CASE(twg_rules_parse_nul),
 	KUNIT_CASE(twg_rules_parse_limit),
@@ -608,6 +728,8 @@ static struct kunit_case twg_policy_cases[] = {
 
 static struct kunit_suite twg_policy_suite = {
 	.name = "twguard_policy",
+	.init = twg_policy_test_init,
+	.exit = twg_policy_test_exit,
 	.test_cases = twg_policy_cases,
 };
 

@@ -14,6 +14,7 @@
  */
 #include <linux/inet.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -52,16 +53,20 @@ static void twg_bench_rules(struct twg_policy *p, unsigned int nr, bool v6)
 	p->nr_rules = nr;
 }
 
-static int twg_bench_case(struct twg_policy *p, unsigned int nr, bool v6)
+static int twg_bench_case(struct twg_policy *rules, unsigned int nr, bool v6)
 {
 	struct twg_reuse_ctx c = {
 		.dport = 443, .old_ts = true, .age_ms = 5000, .rtt_ms = 10,
 		.ts_comparable = true, .ts_delta = 5000,
 	};
 	unsigned int i, allowed = 0;
+	struct twg_policy *p;
 	u64 t0, ns;
 
-	twg_bench_rules(p, nr, v6);
+	twg_bench_rules(rules, nr, v6);
+	p = twg_policy_build(rules, rules->rules, nr, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
 	if (v6) {
 		c.family = AF_INET6;
 		in6_pton("2001:db8:ffff::7", -1, c.daddr.v6.s6_addr, -1, NULL);
@@ -80,6 +85,7 @@ static int twg_bench_case(struct twg_policy *p, unsigned int nr, bool v6)
 		allowed += twg_policy_decide(p, &c) == TWG_VERDICT_ALLOWED;
 	}
 	ns = ktime_get_ns() - t0;
+	kvfree(p);
 
 	if (allowed != decisions)
 		return -EINVAL;	/* the policy did not do what was timed */

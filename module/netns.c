@@ -72,7 +72,7 @@ s64 twg_netns_sum_all(struct twg_stats *sum)
 void twg_netns_release(struct twg_netns *ns)
 {
 	/* No decision can see it: .exit unpublished @ns a grace period ago. */
-	kfree(rcu_dereference_protected(ns->policy, true));
+	kvfree(rcu_dereference_protected(ns->policy, true));
 	free_percpu(ns->stats);
 	kfree(ns);
 }
@@ -80,14 +80,13 @@ void twg_netns_release(struct twg_netns *ns)
 /* The policy of a new netns: the kernel decides, twguard observes. */
 static struct twg_policy *twg_policy_default(void)
 {
-	struct twg_policy *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	static const struct twg_policy defaults = {
+		.mode = TWG_MODE_KERNEL,
+		.timestamps = TWG_TS_STRICT,
+		.min_age_ms = TWG_MIN_AGE_MS_DEFAULT,
+	};
 
-	if (p) {
-		p->mode = TWG_MODE_KERNEL;
-		p->timestamps = TWG_TS_STRICT;
-		p->min_age_ms = TWG_MIN_AGE_MS_DEFAULT;
-	}
-	return p;
+	return twg_policy_build(&defaults, NULL, 0, GFP_KERNEL);
 }
 
 static int __net_init twg_net_init(struct net *net)
@@ -106,7 +105,7 @@ static int __net_init twg_net_init(struct net *net)
 	ns->stats = alloc_percpu(struct twg_stats);
 	if (!ns->stats || !rcu_access_pointer(ns->policy)) {
 		free_percpu(ns->stats);
-		kfree(rcu_dereference_protected(ns->policy, true));
+		kvfree(rcu_dereference_protected(ns->policy, true));
 		kfree(ns);
 		return -ENOMEM;
 	}

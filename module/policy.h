@@ -14,6 +14,7 @@
 
 #include <linux/in6.h>
 #include <linux/rcupdate.h>
+#include <linux/gfp.h>
 #include <linux/types.h>
 
 /* Hard limits of the ABI (Documentation/networking/twguard-policy.rst). */
@@ -76,17 +77,40 @@ struct twg_rule {
 	s32 min_age_ms;		/* -1: the netns's policy/min_age_ms */
 };
 
+/* An address as a 128-bit number: IPv4 in the low 32 bits. */
+struct twg_key {
+	u64 hi, lo;
+};
+
+/*
+ * The rules of one family, indexed by destination: its addresses cut into
+ * intervals, no rule starting or ending inside one, so that every address
+ * of an interval is covered by the same rules.  Interval i starts at
+ * points[i]; the rules covering it, in list order, are rule numbers
+ * entries[starts[i]] to entries[starts[i + 1] - 1].  Offsets are in bytes
+ * from the policy, so that the index lives in the policy's allocation.
+ */
+struct twg_index {
+	u32 nr_points;
+	u32 points;		/* struct twg_key [nr_points] */
+	u32 starts;		/* u32 [nr_points + 1] */
+	u32 entries;		/* u8 [] */
+};
+
 /*
  * A netns's whole policy.  Never changed once published: a write builds a
  * new one and swaps the pointer (RCU), so a decision sees one policy.
+ * One allocation (twg_policy_build()), freed with kvfree().
  */
 struct twg_policy {
 	struct rcu_head rcu;
-	u8 mode;		/* enum twg_mode */
-	u8 timestamps;		/* enum twg_ts_check */
-	bool dry_run;
+	/* Settings: each a u32, as its sysfs file reads and writes it. */
+	u32 mode;		/* enum twg_mode */
+	u32 timestamps;		/* enum twg_ts_check */
+	u32 dry_run;		/* 0 or 1 */
 	u32 min_age_ms;
 	u32 rtt_factor;
+	struct twg_index index[2];	/* IPv4, IPv6 */
 	unsigned int nr_rules;
 	struct twg_rule rules[];
 };
@@ -113,8 +137,14 @@ extern const char *const twg_ts_check_names[TWG_NR_TS_CHECKS];
 extern const char *const twg_action_names[TWG_NR_ACTIONS];
 extern const char *const twg_verdict_names[TWG_NR_VERDICTS];
 
+struct twg_policy *twg_policy_build(const struct twg_policy *settings,
+				    const struct twg_rule *rules, unsigned int nr,
+				    gfp_t gfp);
 const struct twg_rule *twg_policy_match(const struct twg_policy *p,
 					const struct twg_reuse_ctx *c);
+const struct twg_rule *twg_rules_first_match(const struct twg_rule *rules,
+					     unsigned int nr,
+					     const struct twg_reuse_ctx *c);
 enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c);
 enum twg_verdict twg_policy_decide(const struct twg_policy *p,
 				   const struct twg_reuse_ctx *c);

@@ -336,12 +336,16 @@ static void twg_reuse_unhook(void)
  */
 void twg_reuse_init(bool stamps)
 {
-	int err = stamps ? twg_reuse_hook() : -ENOENT;
+	int err;
 
+	if (!stamps) {
+		pr_warn("TIME-WAIT reuse policy not enforced: the TIME-WAIT hooks are missing; policy/enforcing reads 0\n");
+		return;
+	}
+	err = twg_reuse_hook();
 	if (err) {
-		pr_warn("TIME-WAIT reuse policy not enforced (%d): %s; policy/enforcing reads 0\n",
-			err, stamps ? "cannot take over tcp_twsk_unique(), is a livepatch or another ftrace user modifying it?" :
-				      "the TIME-WAIT hooks are missing");
+		pr_warn("TIME-WAIT reuse policy not enforced: cannot take over tcp_twsk_unique() (%d), is a livepatch or another ftrace user modifying it? policy/enforcing reads 0\n",
+			err);
 		return;
 	}
 	twg_enforcing = true;

@@ -35,8 +35,7 @@ static struct twg_netns *twg_kobj_netns(struct kobject *kobj)
 /* A setting of one u32 in a policy, with its limit or its names. */
 struct twg_setting_attr {
 	struct kobj_attribute kattr;
-	size_t offset;			/* of a u8 or u32 in struct twg_policy */
-	size_t size;
+	size_t offset;			/* of a u32 in struct twg_policy */
 	u32 max;
 	const char *const *names;	/* max + 1 names, or NULL: a number */
 };
@@ -44,12 +43,7 @@ struct twg_setting_attr {
 static void twg_setting_set(const struct twg_setting_attr *sa,
 			    struct twg_policy *p, u32 val)
 {
-	void *f = (void *)p + sa->offset;
-
-	if (sa->size == sizeof(u8))
-		*(u8 *)f = val;
-	else
-		*(u32 *)f = val;
+	*(u32 *)((void *)p + sa->offset) = val;
 }
 
 /*
@@ -72,20 +66,17 @@ static int twg_policy_replace(struct twg_netns *ns,
 		rules = old->rules;
 		nr = old->nr_rules;
 	}
-	new = kmalloc(struct_size(new, rules, nr), GFP_KERNEL);
+	new = twg_policy_build(old, rules, nr, GFP_KERNEL);
 	if (!new) {
 		mutex_unlock(&ns->policy_lock);
 		return -ENOMEM;
 	}
-	memcpy(new, old, sizeof(*new));
-	new->nr_rules = nr;
-	memcpy(new->rules, rules, flex_array_size(new, rules, nr));
 	if (sa)
 		twg_setting_set(sa, new, val);
 	rcu_assign_pointer(ns->policy, new);
 	mutex_unlock(&ns->policy_lock);
 
-	kfree_rcu(old, rcu);
+	kvfree_rcu(old, rcu);
 	return 0;
 }
 
@@ -94,9 +85,7 @@ static int twg_policy_replace(struct twg_netns *ns,
 static u32 twg_setting_get(const struct twg_setting_attr *sa,
 			   const struct twg_policy *p)
 {
-	const void *f = (const void *)p + sa->offset;
-
-	return sa->size == sizeof(u8) ? *(const u8 *)f : *(const u32 *)f;
+	return *(const u32 *)((const void *)p + sa->offset);
 }
 
 static ssize_t twg_setting_show(struct kobject *kobj,
@@ -160,7 +149,6 @@ static ssize_t twg_setting_store(struct kobject *kobj,
 		.kattr = __ATTR(_name, 0644, twg_setting_show,		\
 				twg_setting_store),			\
 		.offset = offsetof(struct twg_policy, _field),		\
-		.size = sizeof_field(struct twg_policy, _field),	\
 		.max = _max,						\
 		.names = _names,					\
 	}

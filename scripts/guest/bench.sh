@@ -11,6 +11,9 @@
 #      more TIME-WAIT sockets
 #   3. memory: slab and per-CPU bytes per netns and per TIME-WAIT socket,
 #      loaded minus not loaded
+#   4. reuse decision: ns per twg_policy_decide() with 0, 16 and 256 rules
+#      none of which matches (twguard_bench.ko, the policy code alone),
+#      best of three loads; the goal is under 200 ns with 256 rules
 #
 # Prints one table; the last column says what the figure is against.
 
@@ -132,6 +135,19 @@ load
 nn_on=$(mem_netns on)
 tw_on=$(mem_tw on)
 
+echo "== 4. reuse decision"
+unload
+for try in 1 2 3; do
+	dmesg -c >/dev/null
+	insmod "$TWG_MODULES/twguard_bench.ko"
+	rmmod twguard_bench
+	dmesg | sed -n 's/.*twguard_bench: rules=\([0-9]*\) family=\([a-z0-9]*\) .*ns_per_decision=\([0-9]*\)/\1 \2 \3/p' >>/tmp/bench.decide
+done
+# decide RULES FAMILY: the best of the three runs.
+decide() {
+	awk -v r="$1" -v f="$2" '$1 == r && $2 == f { if (m == "" || $3 < m) m = $3 } END { print m }' /tmp/bench.decide
+}
+
 med() { echo "$1" | sed -n 's/^twg-bench: \([0-9.]*\) .*/\1/p'; }
 spread() { echo "$1" | sed -n 's/.*(min \([0-9.]*\), max \([0-9.]*\),.*/\1-\2/p'; }
 
@@ -157,3 +173,9 @@ printf '%-44s %22s %22s   %s\n' "kernel memory per netns, bytes" "$nn_off" "$nn_
 	"twguard: $((nn_on - nn_off))"
 printf '%-44s %22s %22s   %s\n' "kernel memory per TIME-WAIT socket, bytes" "$tw_off" "$tw_on" \
 	"twguard: $((tw_on - tw_off))"
+for n in 0 16 256; do
+	for fam in ipv4 ipv6; do
+		printf '%-44s %22s %22s   %s\n' "reuse decision, $n rules, $fam, ns" "" \
+			"$(decide $n $fam)" "$([ $n = 256 ] && echo "goal: < 200")"
+	done
+done

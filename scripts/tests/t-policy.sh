@@ -378,3 +378,27 @@ test_policy_unload_restores_kernel() {
 	ip netns del $c
 	ip netns del $d
 }
+
+# With tcp_twsk_unique() held by someone else (a stand-in for a
+# livepatch), twguard loads, counts, says it does not enforce, and takes
+# the function over once it is free again.
+test_policy_observe_only() {
+	local ns
+	pp rmmod twguard
+	pp insmod "$TWG_MODULES/twguard_test_ipmodify.ko"
+	dmesg -c >/dev/null
+	pp insmod "$TWG_MODULES/twguard.ko"
+	dmesg | grep -q "twguard: TIME-WAIT reuse policy not enforced: cannot take over tcp_twsk_unique()"
+	ns=$(new_netns oo)
+	expect_eq "enforcing" "$(pol $ns enforcing)" 0
+	pol_set $ns mode off
+	pp ip netns exec $ns twg-churn -n 5 client >/dev/null
+	expect_twg $ns tw_entered 5
+	ip netns del $ns
+	pp rmmod twguard
+	pp rmmod twguard_test_ipmodify
+	pp insmod "$TWG_MODULES/twguard.ko"
+	ns=$(new_netns oo2)
+	expect_eq "enforcing after" "$(pol $ns enforcing)" 1
+	ip netns del $ns
+}

@@ -66,24 +66,22 @@ static void die(const char *what)
 
 static socklen_t make_addr(struct sockaddr_storage *ss, const char *a, int p)
 {
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(p);
 		if (a && inet_pton(AF_INET6, a, &s6->sin6_addr) != 1)
 			die("address");
 		return sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(p);
-		if (a && inet_pton(AF_INET, a, &s4->sin_addr) != 1)
-			die("address");
-		return sizeof(*s4);
 	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(p);
+	if (a && inet_pton(AF_INET, a, &s4->sin_addr) != 1)
+		die("address");
+	return sizeof(*s4);
 }
 
 static long long now_us(void)
@@ -273,12 +271,12 @@ static void inject(const struct sockaddr_in *src, const struct sockaddr_in *dst,
 		struct tcphdr tcp;
 		uint8_t opt[12];
 		char data[16];
-	} __attribute__((packed)) pkt;
+	} pkt;		/* no padding: every part is a multiple of 4 bytes */
 	struct {
 		uint32_t saddr, daddr;
 		uint8_t zero, proto;
 		uint16_t len;
-	} __attribute__((packed)) ph;
+	} ph;
 	size_t dlen = strlen(data), tlen = sizeof(pkt.tcp) + sizeof(pkt.opt) + dlen;
 	uint32_t sum;
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
@@ -442,6 +440,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "paws") && lport)
 		return mode_paws(lfd);
 usage:
-	fprintf(stderr, "usage: twg-reuse [-6] -a ADDR -p PORT -C NETNS [-B LPORT] connect|age|paws\n");
+	fprintf(stderr, "usage: twg-reuse [-6] -a ADDR -p PORT -C NETNS [-B LPORT] %s\n",
+		"connect|age|paws");
 	return 2;
 }
