@@ -324,6 +324,14 @@ static unsigned int check_promises(struct kunit *test, struct twg_policy *p,
 
 	rule = twg_policy_match(p, &c);
 	v = twg_policy_decide(p, &c);
+	if (!twg_policy_orders_ts(p)) {
+		/* The hook leaves the TSval facts out then: they must not count. */
+		struct twg_reuse_ctx unordered = c;
+
+		unordered.ts_comparable = !c.ts_comparable;
+		unordered.ts_delta = c.ts_delta ? 0 : 1;
+		KUNIT_EXPECT_EQ(test, twg_policy_decide(p, &unordered), v);
+	}
 	if (p->mode == TWG_MODE_KERNEL &&
 	    (!rule || rule->action == TWG_ACTION_DEFAULT)) {
 		KUNIT_EXPECT_EQ(test, v, twg_decide_kernel(&c));

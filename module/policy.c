@@ -349,6 +349,18 @@ enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c)
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_decide_kernel);
 
+/*
+ * Whether twg_policy_decide() under @p may read @c's ts_comparable and
+ * ts_delta: only a strict policy that can leave the kernel's path does.
+ * The hook computes them (a siphash) only then.
+ */
+bool twg_policy_orders_ts(const struct twg_policy *p)
+{
+	return p->timestamps == TWG_TS_STRICT &&
+	       (p->mode != TWG_MODE_KERNEL || p->nr_rules);
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_policy_orders_ts);
+
 /* Return the verdict of policy @p on @c. */
 enum twg_verdict twg_policy_decide(const struct twg_policy *p,
 				   const struct twg_reuse_ctx *c)

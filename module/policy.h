@@ -128,6 +128,7 @@ struct twg_reuse_ctx {
 	bool kernel_age_ok;	/* the kernel's seconds clock moved on */
 	u32 age_ms;		/* time in TIME-WAIT */
 	u32 rtt_ms;		/* the old connection's smoothed RTT */
+	/* Filled in only if twg_policy_orders_ts(): */
 	bool ts_comparable;	/* both TSval clocks are the same clock */
 	s32 ts_delta;		/* new first TSval - old last TSval */
 };
@@ -146,6 +147,7 @@ const struct twg_rule *twg_rules_first_match(const struct twg_rule *rules,
 					     unsigned int nr,
 					     const struct twg_reuse_ctx *c);
 enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c);
+bool twg_policy_orders_ts(const struct twg_policy *p);
 enum twg_verdict twg_policy_decide(const struct twg_policy *p,
 				   const struct twg_reuse_ctx *c);
 

@@ -14,7 +14,7 @@
  * own.  Without a policy in force (mode=kernel, no rule matching) it
  * decides as tcp_twsk_unique() does, line for line.
  *
- * registering the ftrace_ops switches every CPU over at once; unregistering
+ * Registering the ftrace_ops switches every CPU over at once; unregistering
  * waits until no CPU can still be in the callback or the replacement
  * (ftrace's RCU-tasks synchronisation for dynamic ops), so no call ever
  * sees a half-installed hook.  FTRACE_OPS_FL_PERMANENT keeps anyone from
@@ -199,16 +199,26 @@ static void twg_reuse_ctx_fill(struct twg_reuse_ctx *c, const struct sock *sk,
 	c->kernel_age_ok = time_after32(ktime_get_seconds(), ts_recent_stamp);
 	c->age_ms = (twg_tcp_clock_ms() - stamp) & TWG_STAMP_MS_MASK;
 	c->rtt_ms = stamp >> TWG_STAMP_MS_BITS;
+}
 
-	/*
-	 * Both connections count TSvals as clock + offset.  The clocks are
-	 * one (ms, unless the old one negotiated usec), and the offsets are
-	 * one unless net.ipv4.tcp_timestamps changed in between: only then
-	 * does the difference of the clocks order the TSvals.
-	 */
+/*
+ * Order the TSvals of the old connection and the new one, for a strict
+ * policy.  Both count clock + offset.  The clocks are one (ms, unless the
+ * old one negotiated usec), and the offsets are one unless
+ * net.ipv4.tcp_timestamps changed in between: only then does the
+ * difference of the clocks order the TSvals.
+ */
+static void twg_reuse_ctx_fill_ts(struct twg_reuse_ctx *c,
+				  const struct sock *sk,
+				  const struct sock *sktw)
+{
+	const struct inet_timewait_sock *tw = inet_twsk(sktw);
+	const struct tcp_timewait_sock *tcptw = tcp_twsk(sktw);
+	const struct net *net = sock_net(sk);
+
 	c->ts_comparable = READ_ONCE(net->ipv4.sysctl_tcp_timestamps) &&
 			   !twg_tw_usec_ts(tw) &&
-			   twg_new_ts_off(net, tw, ipv6) ==
+			   twg_new_ts_off(net, tw, c->family == AF_INET6) ==
 			   READ_ONCE(tcptw->tw_ts_offset);
 	c->ts_delta = min_t(u32, twg_since_last_send(tcptw, c->age_ms), S32_MAX);
 }
@@ -245,6 +255,8 @@ static int twg_twsk_unique(struct sock *sk, struct sock *sktw, void *twp)
 
 	rcu_read_lock();
 	p = twg_netns_policy(net);
+	if (p && twg_policy_orders_ts(p))
+		twg_reuse_ctx_fill_ts(&c, sk, sktw);
 	v = p ? twg_policy_decide(p, &c) : twg_decide_kernel(&c);
 	would = v;
 	if (p && p->dry_run) {

@@ -90,39 +90,18 @@ static const struct attribute_group twg_root_group = {
 
 /* --- /sys/kernel/twguard/netns/<inum>/ ---------------------------------- */
 
-enum twg_value_kind { TWG_VALUE_COUNTER, TWG_VALUE_GAUGE };
-
-/* A file holding one counter or gauge of its directory's netns. */
-struct twg_value_attr {
-	struct kobj_attribute kattr;
-	enum twg_value_kind kind;
-	int idx;
-};
-
-static ssize_t twg_value_show(struct kobject *kobj, struct kobj_attribute *a,
-			      char *buf)
+ssize_t twg_value_show(struct kobject *kobj, struct kobj_attribute *a,
+		       char *buf)
 {
 	const struct twg_value_attr *va =
 		container_of(a, struct twg_value_attr, kattr);
-	struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
 	struct twg_stats sum = {};
 
-	twg_netns_sum(ns, &sum);
+	twg_netns_sum(twg_kobj_netns(kobj), &sum);
 	if (va->kind == TWG_VALUE_COUNTER)
 		return sysfs_emit(buf, "%llu\n", sum.counter[va->idx]);
 	return sysfs_emit(buf, "%lld\n", sum.gauge[va->idx]);
 }
-
-#define TWG_VALUE_ATTR(_name, _kind, _idx)				\
-	static struct twg_value_attr twg_attr_##_name = {		\
-		.kattr = __ATTR(_name, 0444, twg_value_show, NULL),	\
-		.kind = _kind,						\
-		.idx = _idx,						\
-	}
-#define TWG_COUNTER_ATTR(_name, _idx) \
-	TWG_VALUE_ATTR(_name, TWG_VALUE_COUNTER, _idx)
-#define TWG_GAUGE_ATTR(_name, _idx) \
-	TWG_VALUE_ATTR(_name, TWG_VALUE_GAUGE, _idx)
 
 TWG_COUNTER_ATTR(tw_entered, TWG_TW_ENTERED);
 TWG_COUNTER_ATTR(tw_expired, TWG_TW_EXPIRED);
@@ -146,7 +125,7 @@ TWG_GAUGE_ATTR(closing_current, TWG_CLOSING_CURRENT);
 static ssize_t tw_at_load_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
+	struct twg_netns *ns = twg_kobj_netns(kobj);
 
 	return sysfs_emit(buf, "%lld\n", ns->tw_at_load);
 }
@@ -156,7 +135,7 @@ static struct kobj_attribute twg_attr_tw_at_load = __ATTR_RO(tw_at_load);
 static ssize_t netns_stats_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	struct twg_netns *ns = container_of(kobj, struct twg_netns, kobj);
+	struct twg_netns *ns = twg_kobj_netns(kobj);
 	struct twg_stats sum = {};
 
 	twg_netns_sum(ns, &sum);
@@ -211,7 +190,7 @@ static void twg_netns_get_ownership(twg_ownership_kobj *kobj, kuid_t *uid,
 
 static void twg_netns_kobj_release(struct kobject *kobj)
 {
-	twg_netns_release(container_of(kobj, struct twg_netns, kobj));
+	twg_netns_release(twg_kobj_netns(kobj));
 }
 
 static const struct kobj_type twg_netns_ktype = {

@@ -4,9 +4,38 @@
 
 #include <linux/sysfs.h>
 
-struct twg_netns;
+#include "netns.h"
 
 extern const struct attribute_group twg_policy_group;
+
+/* The netns whose directory @kobj is. */
+static inline struct twg_netns *twg_kobj_netns(struct kobject *kobj)
+{
+	return container_of(kobj, struct twg_netns, kobj);
+}
+
+enum twg_value_kind { TWG_VALUE_COUNTER, TWG_VALUE_GAUGE };
+
+/* A read-only file holding one counter or gauge of its directory's netns. */
+struct twg_value_attr {
+	struct kobj_attribute kattr;
+	enum twg_value_kind kind;
+	int idx;
+};
+
+ssize_t twg_value_show(struct kobject *kobj, struct kobj_attribute *a,
+		       char *buf);
+
+#define TWG_VALUE_ATTR(_name, _kind, _idx)				\
+	static struct twg_value_attr twg_attr_##_name = {		\
+		.kattr = __ATTR(_name, 0444, twg_value_show, NULL),	\
+		.kind = _kind,						\
+		.idx = _idx,						\
+	}
+#define TWG_COUNTER_ATTR(_name, _idx) \
+	TWG_VALUE_ATTR(_name, TWG_VALUE_COUNTER, _idx)
+#define TWG_GAUGE_ATTR(_name, _idx) \
+	TWG_VALUE_ATTR(_name, TWG_VALUE_GAUGE, _idx)
 
 int twg_sysfs_init(void);
 void twg_sysfs_exit(void);

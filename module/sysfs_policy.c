@@ -27,11 +27,6 @@
 #include "reuse.h"
 #include "sysfs.h"
 
-static struct twg_netns *twg_kobj_netns(struct kobject *kobj)
-{
-	return container_of(kobj, struct twg_netns, kobj);
-}
-
 /* A setting of one u32 in a policy, with its limit or its names. */
 struct twg_setting_attr {
 	struct kobj_attribute kattr;
@@ -224,40 +219,18 @@ static ssize_t enforcing_show(struct kobject *kobj, struct kobj_attribute *a,
 
 static struct kobj_attribute twg_attr_enforcing = __ATTR_RO(enforcing);
 
-struct twg_decision_attr {
-	struct kobj_attribute kattr;
-	int idx;
-};
-
-static ssize_t twg_decision_show(struct kobject *kobj,
-				 struct kobj_attribute *a, char *buf)
-{
-	const struct twg_decision_attr *da =
-		container_of(a, struct twg_decision_attr, kattr);
-	struct twg_stats sum = {};
-
-	twg_netns_sum(twg_kobj_netns(kobj), &sum);
-	return sysfs_emit(buf, "%llu\n", sum.counter[da->idx]);
-}
-
-#define TWG_DECISION(_name, _idx)					\
-	static struct twg_decision_attr twg_attr_##_name = {		\
-		.kattr = __ATTR(_name, 0444, twg_decision_show, NULL),	\
-		.idx = _idx,						\
-	}
-
-TWG_DECISION(reuse_allowed, TWG_REUSE_ALLOWED);
-TWG_DECISION(reuse_denied_policy, TWG_REUSE_DENIED_POLICY);
-TWG_DECISION(reuse_denied_no_timestamps, TWG_REUSE_DENIED_NO_TIMESTAMPS);
-TWG_DECISION(reuse_denied_too_young, TWG_REUSE_DENIED_TOO_YOUNG);
-TWG_DECISION(reuse_denied_ts_order, TWG_REUSE_DENIED_TS_ORDER);
-TWG_DECISION(reuse_denied_fin_wait2, TWG_REUSE_DENIED_FIN_WAIT2);
-TWG_DECISION(would_allowed, TWG_WOULD_ALLOWED);
-TWG_DECISION(would_denied_policy, TWG_WOULD_DENIED_POLICY);
-TWG_DECISION(would_denied_no_timestamps, TWG_WOULD_DENIED_NO_TIMESTAMPS);
-TWG_DECISION(would_denied_too_young, TWG_WOULD_DENIED_TOO_YOUNG);
-TWG_DECISION(would_denied_ts_order, TWG_WOULD_DENIED_TS_ORDER);
-TWG_DECISION(would_denied_fin_wait2, TWG_WOULD_DENIED_FIN_WAIT2);
+TWG_COUNTER_ATTR(reuse_allowed, TWG_REUSE_ALLOWED);
+TWG_COUNTER_ATTR(reuse_denied_policy, TWG_REUSE_DENIED_POLICY);
+TWG_COUNTER_ATTR(reuse_denied_no_timestamps, TWG_REUSE_DENIED_NO_TIMESTAMPS);
+TWG_COUNTER_ATTR(reuse_denied_too_young, TWG_REUSE_DENIED_TOO_YOUNG);
+TWG_COUNTER_ATTR(reuse_denied_ts_order, TWG_REUSE_DENIED_TS_ORDER);
+TWG_COUNTER_ATTR(reuse_denied_fin_wait2, TWG_REUSE_DENIED_FIN_WAIT2);
+TWG_COUNTER_ATTR(would_allowed, TWG_WOULD_ALLOWED);
+TWG_COUNTER_ATTR(would_denied_policy, TWG_WOULD_DENIED_POLICY);
+TWG_COUNTER_ATTR(would_denied_no_timestamps, TWG_WOULD_DENIED_NO_TIMESTAMPS);
+TWG_COUNTER_ATTR(would_denied_too_young, TWG_WOULD_DENIED_TOO_YOUNG);
+TWG_COUNTER_ATTR(would_denied_ts_order, TWG_WOULD_DENIED_TS_ORDER);
+TWG_COUNTER_ATTR(would_denied_fin_wait2, TWG_WOULD_DENIED_FIN_WAIT2);
 
 static struct attribute *twg_policy_attrs[] = {
 	&twg_attr_mode.kattr.attr,

@@ -118,12 +118,16 @@ expect_twg() {
 	expect_eq "$1 $2" "$(twg "$1" "$2")" "$3"
 }
 
-# Count newstate=$1 transitions the kernel traced while running "$@".
 tracefs=/sys/kernel/tracing
+tracefs_mount() {
+	[ -d $tracefs/events ] || mount -t tracefs tracefs $tracefs
+}
+
+# Count newstate=$1 transitions the kernel traced while running "$@".
 count_transitions() {
 	local state=$1
 	shift
-	[ -d $tracefs/events ] || mount -t tracefs tracefs $tracefs
+	tracefs_mount
 	echo >$tracefs/trace
 	echo 1 >$tracefs/events/sock/inet_sock_set_state/enable
 	"$@" >/dev/null
@@ -150,7 +154,7 @@ root_stat() {
 
 # trace_calls_start FUNC: count calls to FUNC from now on.
 trace_calls_start() {
-	[ -d $tracefs/events ] || mount -t tracefs tracefs $tracefs
+	tracefs_mount
 	echo "$1" >$tracefs/set_ftrace_filter
 	echo function >$tracefs/current_tracer
 	echo >$tracefs/trace

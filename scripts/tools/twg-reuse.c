@@ -138,6 +138,17 @@ static int try_connect(void)
 	return -1;
 }
 
+/* The server's end of the connection just made. */
+static int accept_one(int lfd, struct sockaddr_in *peer)
+{
+	socklen_t len = sizeof(*peer);
+	int fd = accept(lfd, (struct sockaddr *)peer, peer ? &len : NULL);
+
+	if (fd < 0)
+		die("accept");
+	return fd;
+}
+
 static void drain(int fd)
 {
 	char buf[512];
@@ -175,9 +186,7 @@ static int mode_connect(int lfd)
 		printf("connect: EADDRNOTAVAIL\n");
 		return 3;
 	}
-	afd = accept(lfd, NULL, NULL);
-	if (afd < 0)
-		die("accept");
+	afd = accept_one(lfd, NULL);
 	close_client_first(cfd, afd);
 	printf("connect: ok\n");
 	return 0;
@@ -191,9 +200,7 @@ static int mode_age(int lfd)
 	cfd = try_connect();
 	if (cfd < 0)
 		die("first connect");
-	afd = accept(lfd, NULL, NULL);
-	if (afd < 0)
-		die("accept");
+	afd = accept_one(lfd, NULL);
 	t0 = close_client_first(cfd, afd);
 
 	while (allowed < 0) {
@@ -202,9 +209,7 @@ static int mode_age(int lfd)
 		age = now_us() - t0;
 		if (cfd >= 0) {
 			allowed = age;
-			afd = accept(lfd, NULL, NULL);
-			if (afd < 0)
-				die("accept");
+			afd = accept_one(lfd, NULL);
 			close_client_first(cfd, afd);
 			break;
 		}
@@ -355,9 +360,7 @@ static int mode_paws(int lfd)
 	cfd = try_connect();
 	if (cfd < 0)
 		die("first connect");
-	afd = accept(lfd, NULL, NULL);
-	if (afd < 0)
-		die("accept");
+	afd = accept_one(lfd, NULL);
 	if (write(afd, "a", 1) != 1 || !arrives(cfd, "a", 2000))
 		die("first exchange");
 	old_tsval = sockopt_u32(afd, IPPROTO_TCP, TCP_TIMESTAMP);
@@ -371,10 +374,7 @@ static int mode_paws(int lfd)
 		}
 		usleep(1000);
 	}
-	afd = accept(lfd, (struct sockaddr *)&cli, &len);
-	if (afd < 0)
-		die("accept");
-	len = sizeof(srv);
+	afd = accept_one(lfd, &cli);
 	if (getsockname(afd, (struct sockaddr *)&srv, &len))
 		die("getsockname");
 	if (write(afd, "b", 1) != 1 || !arrives(cfd, "b", 2000))
