@@ -62,6 +62,14 @@ const char *const twg_gauge_names[TWG_NR_GAUGES] = {
 };
 EXPORT_SYMBOL_IF_KUNIT(twg_gauge_names);
 
+const char *const twg_dwell_names[TWG_NR_DWELL] = {
+	[TWG_DWELL_TIME_WAIT]	= "time_wait",
+	[TWG_DWELL_FIN_WAIT2]	= "fin_wait2",
+	[TWG_DWELL_CLOSE_WAIT]	= "close_wait",
+	[TWG_DWELL_LAST_ACK]	= "last_ack",
+};
+EXPORT_SYMBOL_IF_KUNIT(twg_dwell_names);
+
 /* Return the gauge that counts full sockets in @state, or -1 if none. */
 static int twg_state_gauge(int state)
 {

@@ -9,6 +9,8 @@
 #ifndef _TWGUARD_ACCOUNT_H
 #define _TWGUARD_ACCOUNT_H
 
+#include <linux/bitops.h>
+#include <linux/minmax.h>
 #include <linux/types.h>
 #include <net/tcp_states.h>
 
@@ -57,10 +59,63 @@ enum twg_gauge {
 	TWG_NR_GAUGES
 };
 
+/* The states whose dwell times are kept, one histogram each. */
+enum twg_dwell {
+	TWG_DWELL_TIME_WAIT,
+	TWG_DWELL_FIN_WAIT2,
+	TWG_DWELL_CLOSE_WAIT,
+	TWG_DWELL_LAST_ACK,
+	TWG_NR_DWELL
+};
+
+/*
+ * Log2 buckets of milliseconds: bucket 0 holds 0 ms, bucket k holds
+ * [2^(k-1), 2^k) ms, and the last one everything from 2^28 ms (74.6 h) on.
+ */
+#define TWG_DWELL_BUCKETS	30
+
 struct twg_stats {
 	u64 counter[TWG_NR_COUNTERS];
 	s64 gauge[TWG_NR_GAUGES];
 };
+
+/* Dwell-time histograms: per CPU, apart from twg_stats (1 KiB each). */
+struct twg_dwell_hist {
+	u64 n[TWG_NR_DWELL][TWG_DWELL_BUCKETS];
+};
+
+/* The bucket a dwell of @ms falls in. */
+static inline unsigned int twg_dwell_bucket(u32 ms)
+{
+	return min_t(unsigned int, fls(ms), TWG_DWELL_BUCKETS - 1);
+}
+
+/* The smallest dwell, in ms, bucket @b holds. */
+static inline u32 twg_dwell_bucket_floor(unsigned int b)
+{
+	return b ? 1U << (b - 1) : 0;
+}
+
+/* The histogram a full socket leaving @state adds to, or -1. */
+static inline int twg_dwell_of_state(int state)
+{
+	switch (state) {
+	case TCP_FIN_WAIT2:
+		return TWG_DWELL_FIN_WAIT2;
+	case TCP_CLOSE_WAIT:
+		return TWG_DWELL_CLOSE_WAIT;
+	case TCP_LAST_ACK:
+		return TWG_DWELL_LAST_ACK;
+	default:
+		return -1;
+	}
+}
+
+static inline void twg_account_dwell(struct twg_dwell_hist *h,
+				     enum twg_dwell d, u32 ms)
+{
+	h->n[d][twg_dwell_bucket(ms)]++;
+}
 
 /* How a TIME-WAIT minisock ended. */
 enum twg_tw_end {
@@ -93,6 +148,7 @@ static inline bool twg_state_counted(int oldstate, int newstate)
 
 extern const char *const twg_counter_names[TWG_NR_COUNTERS];
 extern const char *const twg_gauge_names[TWG_NR_GAUGES];
+extern const char *const twg_dwell_names[TWG_NR_DWELL];
 
 void twg_account_state(struct twg_stats *s, int oldstate, int newstate);
 bool twg_account_reset(struct twg_stats *s, int state, bool sent);

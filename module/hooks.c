@@ -54,6 +54,7 @@
 
 #include "hooks.h"
 #include "netns.h"
+#include "observe.h"
 #include "reuse.h"
 
 /* Set once the load-time snapshot is taken: from then on hooks count. */
@@ -100,10 +101,24 @@ static void twg_tw_info_of(const struct inet_timewait_sock *tw,
 static void twg_tp_set_state(void *data, const struct sock *sk, int oldstate,
 			     int newstate)
 {
-	if (!twg_state_counted(oldstate, newstate) || !READ_ONCE(twg_live) ||
-	    sk->sk_protocol != IPPROTO_TCP)
+	bool counted = twg_state_counted(oldstate, newstate);
+	struct twg_netns *ns;
+	unsigned long flags;
+
+	if ((!counted && !twg_state_observed(newstate)) ||
+	    !READ_ONCE(twg_live) || sk->sk_protocol != IPPROTO_TCP ||
+	    oldstate == newstate)
 		return;
-	twg_account(sock_net(sk), twg_account_state(s, oldstate, newstate));
+	local_irq_save(flags);
+	ns = twg_netns_of(sock_net(sk));
+	if (ns) {
+		if (counted)
+			twg_account_state(this_cpu_ptr(ns->stats), oldstate,
+					  newstate);
+		/* The socket's word is ours to write: see stamp.h. */
+		twg_observe_state(ns, (struct sock *)sk, oldstate, newstate);
+	}
+	local_irq_restore(flags);
 }
 
 static void twg_tp_receive_reset(void *data, struct sock *sk)
@@ -157,6 +172,8 @@ static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
 	struct inet_timewait_sock *tw = twg_arg_tw(regs);
 	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 1);
 	struct twg_tw_info info;
+	struct twg_netns *ns;
+	unsigned long flags;
 
 	if (!twg_is_tcp_tw(tw))
 		return 0;
@@ -165,7 +182,13 @@ static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
 	if (!READ_ONCE(twg_live))
 		return 0;
 	twg_tw_info_of(tw, &info);
-	twg_account(twsk_net(tw), twg_account_tw_enter(s, &info));
+	local_irq_save(flags);
+	ns = twg_netns_of(twsk_net(tw));
+	if (ns) {
+		twg_account_tw_enter(this_cpu_ptr(ns->stats), &info);
+		twg_observe_tw_enter(ns, tw, (struct sock *)sk);
+	}
+	local_irq_restore(flags);
 	return 0;
 }
 
@@ -176,6 +199,8 @@ static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
 	bool expiring, syn;
 	struct twg_tw_info info;
 	enum twg_tw_end why;
+	struct twg_netns *ns;
+	unsigned long flags;
 
 	if (!twg_is_tcp_tw(tw))
 		return 0;
@@ -203,7 +228,13 @@ static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
 		why = TWG_END_KILLED;
 
 	twg_tw_info_of(tw, &info);
-	twg_account(twsk_net(tw), twg_account_tw_end(s, &info, why));
+	local_irq_save(flags);
+	ns = twg_netns_of(twsk_net(tw));
+	if (ns) {
+		twg_account_tw_end(this_cpu_ptr(ns->stats), &info, why);
+		twg_observe_tw_end(ns, tw);
+	}
+	local_irq_restore(flags);
 	return 0;
 }
 
@@ -232,23 +263,33 @@ static int twg_kp_tw_segment(struct kprobe *p, struct pt_regs *regs)
 /*
  * A minisock's timer is rearmed in TIME_WAIT: the 2MSL period restarts
  * (reuse.c's entry stamp with it), and if a FIN just turned a FIN_WAIT2
- * minisock into a TIME_WAIT one, that is counted.
+ * minisock into a TIME_WAIT one, that is counted, and its FIN_WAIT2 timed
+ * before the stamp moves.
  */
 static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = twg_arg_tw(regs);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
 	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
+	struct twg_netns *ns;
+	unsigned long flags;
 
 	if (!rearm || READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT ||
 	    !twg_is_tcp_tw(tw))
 		return 0;
+	if (seg->tw == tw && seg->fin_wait2) {
+		seg->fin_wait2 = false;
+		if (READ_ONCE(twg_live)) {
+			local_irq_save(flags);
+			ns = twg_netns_of(twsk_net(tw));
+			if (ns) {
+				twg_account_tw_fin_wait2_done(this_cpu_ptr(ns->stats));
+				twg_observe_fin_wait2_done(ns, tw);
+			}
+			local_irq_restore(flags);
+		}
+	}
 	twg_reuse_restamp(tw);
-	if (seg->tw != tw || !seg->fin_wait2)
-		return 0;
-	seg->fin_wait2 = false;
-	if (READ_ONCE(twg_live))
-		twg_account(twsk_net(tw), twg_account_tw_fin_wait2_done(s));
 	return 0;
 }
 
@@ -309,6 +350,7 @@ static void twg_snapshot_sock(struct sock *sk)
 	case TCP_NEW_SYN_RECV:
 		break;
 	default:
+		twg_observe_existing(sk);
 		twg_account_state_existing(s, sk->sk_state);
 		if ((1 << sk->sk_state) & TWG_STATES_COUNTED)
 			twg_found_closing++;

@@ -22,6 +22,7 @@
 #include "twguard.h"
 #include "hooks.h"
 #include "netns.h"
+#include "observe.h"
 #include "reuse.h"
 #include "sysfs.h"
 
@@ -32,9 +33,12 @@ static int __init twg_init(void)
 	err = twg_sysfs_init();
 	if (err)
 		goto err;
-	err = twg_netns_init();
+	err = twg_observe_module_init();
 	if (err)
 		goto err_sysfs;
+	err = twg_netns_init();
+	if (err)
+		goto err_observe;
 	err = twg_hooks_init();
 	if (err)
 		goto err_netns;
@@ -46,6 +50,8 @@ static int __init twg_init(void)
 
 err_netns:
 	twg_netns_exit();
+err_observe:
+	twg_observe_module_exit();
 err_sysfs:
 	twg_sysfs_exit();
 err:
@@ -58,6 +64,7 @@ static void __exit twg_exit(void)
 	twg_reuse_exit();
 	twg_hooks_exit();
 	twg_netns_exit();
+	twg_observe_module_exit();
 	twg_sysfs_exit();
 	pr_info("unloaded\n");
 }

@@ -20,6 +20,7 @@
 #include <net/ip.h>
 
 #include "netns.h"
+#include "proc.h"
 #include "sysfs.h"
 
 unsigned int twg_net_id __read_mostly;
@@ -73,6 +74,7 @@ void twg_netns_release(struct twg_netns *ns)
 {
 	/* No decision can see it: .exit unpublished @ns a grace period ago. */
 	kvfree(rcu_dereference_protected(ns->policy, true));
+	twg_observe_destroy(&ns->obs);
 	free_percpu(ns->stats);
 	kfree(ns);
 }
@@ -103,11 +105,20 @@ static int __net_init twg_net_init(struct net *net)
 	mutex_init(&ns->policy_lock);
 	RCU_INIT_POINTER(ns->policy, twg_policy_default());
 	ns->stats = alloc_percpu(struct twg_stats);
-	if (!ns->stats || !rcu_access_pointer(ns->policy)) {
+	if (!ns->stats || !rcu_access_pointer(ns->policy) ||
+	    twg_observe_init(&ns->obs)) {
 		free_percpu(ns->stats);
 		kvfree(rcu_dereference_protected(ns->policy, true));
 		kfree(ns);
 		return -ENOMEM;
+	}
+
+	err = twg_proc_netns_add(net);
+	if (err) {
+		pr_err("netns %u: cannot create /proc/net/twguard: %d\n",
+		       net->ns.inum, err);
+		twg_netns_release(ns);
+		return err;
 	}
 
 	/* From here on the kobject owns @ns: twg_netns_release() frees it. */
@@ -115,6 +126,7 @@ static int __net_init twg_net_init(struct net *net)
 	if (err) {
 		pr_err("netns %u: cannot create its directory: %d\n",
 		       net->ns.inum, err);
+		twg_proc_netns_del(net);
 		kobject_put(&ns->kobj);
 		return err;
 	}
@@ -131,6 +143,7 @@ static void __net_exit twg_net_exit(struct net *net)
 	struct twg_pernet *pn = net_generic(net, twg_net_id);
 	struct twg_netns *ns = pn->ns;
 
+	twg_proc_netns_del(net);
 	WRITE_ONCE(pn->ns, NULL);
 	pn->dying = ns;
 	/* Readers of its files finish before this returns. */

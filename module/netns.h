@@ -2,6 +2,7 @@
 #ifndef _TWGUARD_NETNS_H
 #define _TWGUARD_NETNS_H
 
+#include <linux/capability.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -10,6 +11,7 @@
 #include <net/netns/generic.h>
 
 #include "account.h"
+#include "observe.h"
 #include "policy.h"
 
 /*
@@ -25,6 +27,7 @@ struct twg_netns {
 	struct mutex policy_lock;	/* serialises writers of policy */
 	s64 tw_at_load;			/* minisocks alive when twguard loaded */
 	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
+	struct twg_observe obs;		/* destinations, ports, dwell times */
 	struct list_head node;		/* on twg_netns_list */
 };
 
@@ -72,6 +75,16 @@ static inline struct twg_stats *twg_netns_this_cpu(const struct net *net)
 			stmt;						\
 		local_irq_restore(flags);				\
 	} while (0)
+
+/*
+ * Whether the current task administers @ns's netns: CAP_NET_ADMIN in the
+ * user namespace that owns it, as its sysctls ask.  Writers of every file
+ * and readers of the files that name peers must.
+ */
+static inline bool twg_netns_admin(const struct twg_netns *ns)
+{
+	return ns_capable(ns->net->user_ns, CAP_NET_ADMIN);
+}
 
 /* The state of @net, for the load-time snapshot (under stop_machine()). */
 static inline struct twg_netns *twg_netns_of(const struct net *net)

@@ -26,24 +26,17 @@
  * Entry time.  A minisock of 6.1 or 6.12 does not record when it entered
  * TIME-WAIT (6.14 added tw_entry_stamp); tw_ts_recent_stamp is the last
  * *received* timestamp, in seconds, and the timer's expiry has one-jiffy
- * precision.  struct inet_timewait_sock has a 4-byte hole between
- * tw_priority and tw_timer that nothing reads or writes (the slab does
- * not even clear it), so twguard keeps its own stamp there, written by
- * the entry and rearm hooks before the minisock is found by connect():
- *
- *   bits  0..19   tcp clock in ms, modulo 2^20 (17 minutes: a minisock's
- *                 timer is at most 60 s from its last (re)arm)
- *   bits 20..31   the connection's smoothed RTT when it closed, in ms,
- *                 rounded up, at most 4095
- *
- * The stamp is (re)written whenever the kernel (re)starts the 2MSL
- * timer: on entry, on FIN_WAIT2 -> TIME_WAIT, and when the minisock
- * acknowledges a retransmitted FIN.  Each of these is the last segment
- * the old connection sent, up to the out-of-window ACKs the kernel
- * rate-limits with tw_last_oow_ack_time, which ts_order accounts for.
- * Minisocks already there at load get an entry time from their timer,
- * one jiffy conservative, and no RTT.  No per-socket allocation, no
- * lookup: the decision reads the minisock it is given.
+ * precision.  twguard keeps its own stamp, with the connection's RTT, in
+ * a hole of the minisock (stamp.h), written by the entry and rearm hooks
+ * before the minisock is found by connect().  The stamp is (re)written
+ * whenever the kernel (re)starts the 2MSL timer: on entry, on FIN_WAIT2
+ * -> TIME_WAIT, and when the minisock acknowledges a retransmitted FIN.
+ * Each of these is the last segment the old connection sent, up to the
+ * out-of-window ACKs the kernel rate-limits with tw_last_oow_ack_time,
+ * which ts_order accounts for.  Minisocks already there at load get an
+ * entry time from their timer, one jiffy conservative, and no RTT.  No
+ * per-socket allocation, no lookup: the decision reads the minisock it is
+ * given.
  */
 #include <linux/ftrace.h>
 #include <linux/rcupdate.h>
@@ -55,30 +48,14 @@
 #include "netns.h"
 #include "policy.h"
 #include "reuse.h"
-
-#define TWG_STAMP_MS_BITS	20
-#define TWG_STAMP_MS_MASK	((1U << TWG_STAMP_MS_BITS) - 1)
+#include "stamp.h"
 
 static bool twg_enforcing;
 
-/*
- * The stamp's place: the hole after tw_priority.  The build fails, rather
- * than writing over tw_timer, if a kernel ever fills it.
- */
-static u32 *twg_tw_stamp(const struct inet_timewait_sock *tw)
-{
-	const size_t off = offsetofend(struct inet_timewait_sock, tw_priority);
-
-	BUILD_BUG_ON(offsetof(struct inet_timewait_sock, tw_timer) <
-		     offsetofend(struct inet_timewait_sock, tw_priority) +
-		     sizeof(u32));
-	return (u32 *)((unsigned long)tw + off);
-}
-
 static u32 twg_stamp_make(u32 now_ms, u32 rtt_ms)
 {
-	return (now_ms & TWG_STAMP_MS_MASK) |
-	       min_t(u32, rtt_ms, TWG_RTT_MS_MAX) << TWG_STAMP_MS_BITS;
+	return (now_ms & TWG_TW_MS_MASK) |
+	       min_t(u32, rtt_ms, TWG_RTT_MS_MAX) << TWG_TW_RTT_SHIFT;
 }
 
 /* @tw takes over from @sk: the 2MSL (or FIN_WAIT2) timer starts now. */
@@ -86,23 +63,29 @@ void twg_reuse_stamp(struct inet_timewait_sock *tw, const struct sock *sk)
 {
 	u32 srtt_us = tcp_sk(sk)->srtt_us >> 3;
 
-	WRITE_ONCE(*twg_tw_stamp(tw),
+	BUILD_BUG_ON((TWG_TW_RTT_MASK >> TWG_TW_RTT_SHIFT) < TWG_RTT_MS_MAX);
+	WRITE_ONCE(*twg_tw_word(tw),
 		   twg_stamp_make(twg_tcp_clock_ms(),
 				  DIV_ROUND_UP(srtt_us, USEC_PER_MSEC)));
 }
 
-/* @tw's 2MSL timer restarts: FIN_WAIT2 -> TIME_WAIT, or a FIN was resent. */
+/*
+ * @tw's 2MSL timer restarts: FIN_WAIT2 -> TIME_WAIT, or a FIN was resent.
+ * Its dwell in TIME_WAIT counts from here.
+ */
 void twg_reuse_restamp(struct inet_timewait_sock *tw)
 {
-	u32 old = READ_ONCE(*twg_tw_stamp(tw));
+	u32 old = READ_ONCE(*twg_tw_word(tw));
 
-	WRITE_ONCE(*twg_tw_stamp(tw),
-		   twg_stamp_make(twg_tcp_clock_ms(), old >> TWG_STAMP_MS_BITS));
+	WRITE_ONCE(*twg_tw_word(tw),
+		   (old & (TWG_TW_RTT_MASK | TWG_TW_DEST)) |
+		   (twg_tcp_clock_ms() & TWG_TW_MS_MASK));
 }
 
 /*
  * @tw was there before twguard: its timer was armed TCP_TIMEWAIT_LEN
  * before it expires, at some instant of that jiffy; assume the latest.
+ * It counts in no table and has no dwell time to record.
  */
 void twg_reuse_stamp_existing(struct inet_timewait_sock *tw)
 {
@@ -111,7 +94,9 @@ void twg_reuse_stamp_existing(struct inet_timewait_sock *tw)
 
 	if (tw->tw_substate == TCP_TIME_WAIT && ticks > 1)
 		age_ms = jiffies_to_msecs(min_t(long, ticks - 1, TCP_TIMEWAIT_LEN));
-	WRITE_ONCE(*twg_tw_stamp(tw), twg_stamp_make(twg_tcp_clock_ms() - age_ms, 0));
+	WRITE_ONCE(*twg_tw_word(tw),
+		   twg_stamp_make(twg_tcp_clock_ms() - age_ms, 0) |
+		   TWG_TW_NODWELL);
 }
 
 /* What tcp_twsk_unique() calls loopback, for tcp_tw_reuse=2. */
@@ -177,7 +162,7 @@ static void twg_reuse_ctx_fill(struct twg_reuse_ctx *c, const struct sock *sk,
 	const struct tcp_timewait_sock *tcptw = tcp_twsk(sktw);
 	const struct net *net = sock_net(sk);
 	int ts_recent_stamp = READ_ONCE(tcptw->tw_ts_recent_stamp);
-	u32 stamp = READ_ONCE(*twg_tw_stamp(tw));
+	u32 stamp = READ_ONCE(*twg_tw_word(tw));
 	bool ipv6 = false;
 
 	memset(c, 0, sizeof(*c));
@@ -197,8 +182,8 @@ static void twg_reuse_ctx_fill(struct twg_reuse_ctx *c, const struct sock *sk,
 	c->old_ts = ts_recent_stamp != 0;
 	c->sysctl_reuse = READ_ONCE(net->ipv4.sysctl_tcp_tw_reuse);
 	c->kernel_age_ok = time_after32(ktime_get_seconds(), ts_recent_stamp);
-	c->age_ms = (twg_tcp_clock_ms() - stamp) & TWG_STAMP_MS_MASK;
-	c->rtt_ms = stamp >> TWG_STAMP_MS_BITS;
+	c->age_ms = (twg_tcp_clock_ms() - stamp) & TWG_TW_MS_MASK;
+	c->rtt_ms = (stamp & TWG_TW_RTT_MASK) >> TWG_TW_RTT_SHIFT;
 }
 
 /*

@@ -9,6 +9,8 @@
  *                                  the netns's owner (as network devices
  *                                  are), one value per file, plus stats
  *   netns/<inum>/policy/           its reuse policy (sysfs_policy.c)
+ *   netns/<inum>/dwell/, ...       dwell times, table bounds, the pressure
+ *                                  alert (sysfs_observe.c)
  *
  * Monitoring agents read these on every scrape.  A read sums per-CPU
  * counters: its cost grows with the number of CPUs, never with the
@@ -176,6 +178,8 @@ static const struct attribute_group twg_netns_group = {
 static const struct attribute_group *twg_netns_groups[] = {
 	&twg_netns_group,
 	&twg_policy_group,
+	&twg_observe_group,
+	&twg_dwell_group,
 	NULL,
 };
 
@@ -212,6 +216,9 @@ int twg_sysfs_netns_add(struct twg_netns *ns)
 	ns->kobj.kset = twg_netns_kset;
 	err = kobject_init_and_add(&ns->kobj, &twg_netns_ktype, NULL, "%u",
 				   ns->net->ns.inum);
+	if (err)
+		return err;
+	err = twg_sysfs_observe_add(ns);
 	if (err)
 		return err;
 	kobject_uevent(&ns->kobj, KOBJ_ADD);

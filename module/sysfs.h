@@ -7,6 +7,8 @@
 #include "netns.h"
 
 extern const struct attribute_group twg_policy_group;
+extern const struct attribute_group twg_observe_group;
+extern const struct attribute_group twg_dwell_group;
 
 /* The netns whose directory @kobj is. */
 static inline struct twg_netns *twg_kobj_netns(struct kobject *kobj)
@@ -41,5 +43,6 @@ int twg_sysfs_init(void);
 void twg_sysfs_exit(void);
 int twg_sysfs_netns_add(struct twg_netns *ns);
 void twg_sysfs_netns_del(struct twg_netns *ns);
+int twg_sysfs_observe_add(struct twg_netns *ns);
 
 #endif /* _TWGUARD_SYSFS_H */

@@ -2,6 +2,6 @@
 #ifndef _TWGUARD_H
 #define _TWGUARD_H
 
-#define TWG_VERSION "0.3.0"
+#define TWG_VERSION "0.4.0"
 
 #endif /* _TWGUARD_H */

@@ -63,6 +63,17 @@
 #define twg_tw_usec_ts(tw)	false
 #endif
 
+/*
+ * struct inet_sock has a 4-byte hole just before mc_list (stamp.h): after
+ * mc_addr in 6.1, after the u32 local_port_range that later kernels put
+ * in the first half of that space.
+ */
+#ifdef TWG_HAVE_U32_PORT_RANGE
+#define TWG_INET_SOCK_HOLE_AFTER local_port_range
+#else
+#define TWG_INET_SOCK_HOLE_AFTER mc_addr
+#endif
+
 /* An ftrace callback sends the traced function elsewhere: 6.1 vs 6.9. */
 #ifdef TWG_HAVE_FREGS_SET_IP
 #define twg_fregs_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)

@@ -18,6 +18,8 @@ ip netns exec $ns ./twg-churn -p 8002 -n 25 server
 ip netns exec $ns ./twg-churn -p 8003 -n 15 reset
 ip netns exec $ns ./twg-churn -p 8004 -n 10 simultaneous
 ip netns exec $ns ./twg-churn -6 -p 8005 -n 10 client
+# A server that keeps its end open 1.5 s after the client closed.
+sleep 1.5 | ip netns exec $ns ./twg-churn -p 8006 -n 3 halfclose
 
 sockstat_tw=$(ip netns exec $ns awk '$1 == "TCP:" { print $7 }' /proc/net/sockstat)
 ss_tw=$(ip netns exec $ns ss -Htan state time-wait | wc -l)
@@ -33,6 +35,20 @@ while read -r name value; do
 	esac
 	printf '   %-22s %8s   %s\n' "$name" "$value" "$note"
 done <"$dir/stats"
+
+echo
+echo "== /proc/net/twguard/destinations: where the ephemeral ports go (ss: time-wait by peer)"
+ip netns exec $ns cat /proc/net/twguard/destinations | sed 's/^/   /'
+for p in 8001 8005 8006; do
+	printf '   ss: %s TIME-WAIT sockets towards port %s\n' \
+		"$(ip netns exec $ns ss -Htan state time-wait "( dport = :$p )" | wc -l)" $p
+done
+echo
+echo "== /proc/net/twguard/ports: who closes first"
+ip netns exec $ns cat /proc/net/twguard/ports | sed 's/^/   /'
+echo
+echo "== $dir/dwell/close_wait (ms, count), non-empty buckets"
+awk '$2 != 0 { printf "   %10s ms  %s\n", $1, $2 }' "$dir/dwell/close_wait"
 
 echo
 echo "== deleting netns $ns: its directory goes with it"

@@ -46,14 +46,19 @@ test_abi_documented() {
 	[ -f ./sysfs-kernel-twguard ]
 	dir=/sys/kernel/twguard/netns/$(stat -L -c %i /proc/self/ns/net)
 	[ -f "$dir/policy/mode" ]
-	for f in /sys/kernel/twguard/* "$dir"/* "$dir"/policy/*; do
+	[ -f ./procfs-net-twguard ]
+	for f in /sys/kernel/twguard/* "$dir"/* "$dir"/policy/* "$dir"/dwell/* \
+		/proc/net/twguard/*; do
 		[ -f "$f" ] || continue
 		case $f in
 		"$dir"/policy/*) name="/sys/kernel/twguard/netns/<inum>/policy/${f##*/}" ;;
+		"$dir"/dwell/*) name="/sys/kernel/twguard/netns/<inum>/dwell/${f##*/}" ;;
 		"$dir"/*) name="/sys/kernel/twguard/netns/<inum>/${f##*/}" ;;
 		*) name=$f ;;
 		esac
-		grep -qxF "What:		$name" ./sysfs-kernel-twguard ||
+		grep -qxF "What:		$name" ./sysfs-kernel-twguard ./procfs-net-twguard ||
 			{ echo "# $name is not in the ABI document"; return 1; }
 	done
+	# The walk saw the newest files too.
+	[ -f "$dir/dwell/close_wait" ] && [ -f /proc/net/twguard/destinations ]
 }

@@ -4,8 +4,8 @@
  * a chosen way, so that tests know exactly which close-path states and
  * how many TIME-WAIT sockets to expect.
  *
- *   twg-churn [-6] [-a ADDR] [-p PORT] [-n COUNT] [-C NETNS] [-B PORT]
- *             [-w MSEC] MODE
+ *   twg-churn [-6] [-a ADDR] [-p PORT] [-P PORTS] [-n COUNT] [-C NETNS]
+ *             [-B PORT] [-w MSEC] MODE
  *
  *   client        the connecting side closes first: it ends in TIME-WAIT
  *   server        the accepting side closes first: it ends in TIME-WAIT
@@ -17,13 +17,18 @@
  *   halfclose     the connecting side closes, the accepting side holds
  *                 its end open (CLOSE_WAIT, FIN_WAIT2 on the other side)
  *                 until its standard input ends, then closes it
+ *   open          both sides hold the connection open until standard
+ *                 input ends, then the connecting side aborts it with a
+ *                 RST: live connections that leave no TIME-WAIT
  *
  * Both ends live in this one process.  The listener is bound to ADDR
  * (default: loopback; -6 for IPv6 loopback) in the caller's network
  * namespace; with -C, the connecting sockets are made in the netns
  * mounted at NETNS (/run/netns/NAME), so that each end of a connection
  * can live in its own namespace.  -B binds every connecting socket to
- * that local port (SO_REUSEADDR), -w waits between connections.
+ * that local port (SO_REUSEADDR), -w waits between connections.  -P
+ * listens on PORTS consecutive ports from PORT and sends connection i to
+ * the (i mod PORTS)th: as many destinations.
  * It prints one line, "twg-churn: N MODE closes", and exits 0 only when
  * every connection closed as asked.
  */
@@ -261,13 +266,13 @@ static void close_simultaneous(int cfd, int afd)
 
 int main(int argc, char **argv)
 {
-	int port = 5000, count = 1, wait_ms = 0, opt, lfd, cfd, afd, i;
-	int *held = NULL;
+	int port = 5000, count = 1, wait_ms = 0, nports = 1, opt, cfd, afd, i;
+	int *held = NULL, *lfds;
 	struct timespec t0, t1;
 	double secs;
 	const char *mode;
 
-	while ((opt = getopt(argc, argv, "6a:p:n:C:B:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "6a:p:P:n:C:B:w:")) != -1) {
 		switch (opt) {
 		case '6':
 			family = AF_INET6;
@@ -290,6 +295,11 @@ int main(int argc, char **argv)
 		case 'p':
 			port = atoi(optarg);
 			break;
+		case 'P':
+			nports = atoi(optarg);
+			if (nports < 1)
+				goto usage;
+			break;
 		case 'n':
 			count = atoi(optarg);
 			break;
@@ -304,15 +314,19 @@ int main(int argc, char **argv)
 
 	if (addr && strchr(addr, ':'))
 		family = AF_INET6;
-	held = calloc(count, sizeof(*held));
+	held = calloc(2 * count, sizeof(*held));
 	if (!held)
 		die("calloc");
-	lfd = listener(port);
+	lfds = calloc(nports, sizeof(*lfds));
+	if (!lfds)
+		die("calloc");
+	for (i = 0; i < nports; i++)
+		lfds[i] = listener(port + i);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
 		if (i && wait_ms)
 			usleep(wait_ms * 1000);
-		pair(lfd, port, &cfd, &afd);
+		pair(lfds[i % nports], port + i % nports, &cfd, &afd);
 		if (!strcmp(mode, "client"))
 			close_client_first(cfd, afd);
 		else if (!strcmp(mode, "server"))
@@ -323,10 +337,14 @@ int main(int argc, char **argv)
 			close_simultaneous(cfd, afd);
 		else if (!strcmp(mode, "halfclose"))
 			close(cfd), held[i] = afd;
+		else if (!strcmp(mode, "open"))
+			held[2 * i] = cfd, held[2 * i + 1] = afd;
 		else
 			goto usage;
 	}
-	close(lfd);
+	for (i = 0; i < nports; i++)
+		close(lfds[i]);
+	free(lfds);
 	if (!strcmp(mode, "halfclose")) {
 		char buf[64];
 
@@ -339,6 +357,16 @@ int main(int argc, char **argv)
 			close(held[i]);
 		}
 	}
+	if (!strcmp(mode, "open")) {
+		char buf[64];
+
+		printf("twg-churn: holding %d open connections\n", count);
+		fflush(stdout);
+		while (read(0, buf, sizeof(buf)) > 0)
+			;
+		for (i = 0; i < count; i++)
+			close_reset(held[2 * i], held[2 * i + 1]);
+	}
 	free(held);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -347,8 +375,8 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: twg-churn [-6] [-a ADDR] [-p PORT] [-n COUNT] %s\n%s\n",
+	fprintf(stderr, "usage: twg-churn [-6] [-a ADDR] [-p PORT] [-P PORTS] [-n COUNT] %s\n%s\n",
 		"[-C NETNS] [-B PORT] [-w MSEC]",
-		"    client|server|reset|simultaneous|halfclose");
+		"    client|server|reset|simultaneous|halfclose|open");
 	return 2;
 }

@@ -3,13 +3,16 @@
  * twg-write: one write() to a file, and the errno it got, by name.
  *
  *   twg-write [-u UID] [-N] FILE TEXT|@PATH
+ *   twg-write [-u UID] [-N] -r FILE
  *
  * Writes TEXT (or the contents of PATH, NULs and all) to FILE in a single
  * write() at offset 0, and prints "ok" or the errno's name (EINVAL,
  * ERANGE...), so that a test can compare it with what the ABI promises.
  * With -u it first becomes UID (GID UID, no groups, no capabilities);
- * with -N it drops CAP_NET_ADMIN and nothing else.  Exits 0 if the write
- * was made, whatever its result; 1 if it could not be attempted.
+ * with -N it drops CAP_NET_ADMIN and nothing else.  With -r it reads
+ * FILE instead, to its end, and says "ok" or the errno in the same way.
+ * Exits 0 if the write (or read) was made, whatever its result; 1 if it
+ * could not be attempted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,10 +73,10 @@ int main(int argc, char **argv)
 	static char buf[1 << 20];
 	const char *text;
 	size_t len;
+	int opt, fd, rd = 0;
 	ssize_t n;
-	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "u:N")) != -1) {
+	while ((opt = getopt(argc, argv, "u:Nr")) != -1) {
 		switch (opt) {
 		case 'u':
 			if (setgroups(0, NULL) || setgid(atoi(optarg)) ||
@@ -83,11 +86,26 @@ int main(int argc, char **argv)
 		case 'N':
 			drop_net_admin();
 			break;
+		case 'r':
+			rd = 1;
+			break;
 		default:
 			goto usage;
 		}
 	}
-	if (optind != argc - 2)
+	if (rd && optind == argc - 1) {
+		fd = open(argv[optind], O_RDONLY);
+		if (fd < 0) {
+			printf("%s\n", errname(errno));
+			return 0;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		printf("%s\n", n < 0 ? errname(errno) : "ok");
+		close(fd);
+		return 0;
+	}
+	if (rd || optind != argc - 2)
 		goto usage;
 
 	text = argv[optind + 1];
@@ -117,6 +135,7 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: twg-write [-u UID] [-N] FILE TEXT|@PATH\n");
+	fprintf(stderr, "usage: twg-write [-u UID] [-N] FILE TEXT|@PATH\n"
+		"       twg-write [-u UID] [-N] -r FILE\n");
 	return 2;
 }

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the close-path hooks learn beyond the counters: which destinations
+ * hold this netns's ephemeral ports, which ports close first, and how long
+ * sockets dwell in the states that end a connection.
+ *
+ * Destinations.  A row per remote endpoint this netns connect()ed to from
+ * an ephemeral port (no explicit bind() to a port: the port came from
+ * ip_local_port_range), counting its live connections (SYN_SENT up to
+ * CLOSE) and its minisocks (TIME_WAIT and FIN_WAIT2, as sockstat's tw).
+ * Together they are the 4-tuples towards that endpoint connect() cannot
+ * use again from one local address.  Server-side TIME-WAIT, towards the
+ * clients' ports, does not cost the server ports: the ports table shows it.
+ * Whether a socket counts is decided once, at connect(), and kept in its
+ * word (stamp.h), then carried to its minisock: every decrement matches
+ * an increment, and sockets that were there before twguard count nowhere.
+ *
+ * Ports.  Every close is attributed when the first FIN goes or comes
+ * (the moments close_active and close_passive count): to the local port
+ * for a connection accepted from a listener, to the remote port for one
+ * this host opened.
+ *
+ * Dwell.  A full socket's word holds when it entered FIN_WAIT2,
+ * CLOSE_WAIT or LAST_ACK; the hook for the state it leaves adds the time
+ * to that state's histogram.  A minisock's word holds when it entered
+ * TIME_WAIT, or, for a FIN_WAIT2 minisock, when its connection entered
+ * FIN_WAIT2, so one connection's FIN_WAIT2 is one sample however it ends.
+ *
+ * Cost.  Dwell times: a per-CPU add.  Tables: one spinlock per netns
+ * (irqs are already off in the hooks), a hash lookup, a few adds, and an
+ * allocation from a kmem_cache when a destination is new; only at
+ * connect(), at the first FIN, and when a counted connection or minisock
+ * ends.  The pressure alert costs a division when a row changes, and a
+ * kernfs_notify() when it crosses the threshold.
+ */
+#include <linux/kernfs.h>
+#include <linux/percpu.h>
+#include <linux/timekeeping.h>
+#include <net/inet_timewait_sock.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/tcp.h>
+
+#include "netns.h"
+#include "observe.h"
+#include "stamp.h"
+
+static struct kmem_cache *twg_entry_cache;
+
+int twg_observe_module_init(void)
+{
+	twg_entry_cache = KMEM_CACHE(twg_entry, 0);
+	return twg_entry_cache ? 0 : -ENOMEM;
+}
+
+void twg_observe_module_exit(void)
+{
+	kmem_cache_destroy(twg_entry_cache);
+}
+
+int twg_observe_init(struct twg_observe *o)
+{
+	int err;
+
+	spin_lock_init(&o->lock);
+	o->dwell = alloc_percpu(struct twg_dwell_hist);
+	if (!o->dwell)
+		return -ENOMEM;
+	err = twg_table_init(&o->dest, twg_entry_cache, TWG_TABLE_DEFAULT,
+			     GFP_KERNEL);
+	if (err)
+		goto err_dwell;
+	err = twg_table_init(&o->ports, twg_entry_cache, TWG_TABLE_DEFAULT,
+			     GFP_KERNEL);
+	if (err)
+		goto err_dest;
+	return 0;
+
+err_dest:
+	twg_table_destroy(&o->dest);
+err_dwell:
+	free_percpu(o->dwell);
+	o->dwell = NULL;
+	return err;
+}
+
+/* Once no hook can run for the netns any more. */
+void twg_observe_destroy(struct twg_observe *o)
+{
+	twg_table_destroy(&o->ports);
+	twg_table_destroy(&o->dest);
+	free_percpu(o->dwell);
+	o->dwell = NULL;
+	if (o->alert_kn)
+		kernfs_put(o->alert_kn);
+	o->alert_kn = NULL;
+}
+
+/* The number of ports connect() may choose from in @net. */
+u32 twg_observe_range(const struct net *net)
+{
+	int lo, hi;
+
+	inet_get_local_port_range(net, &lo, &hi);
+	return hi >= lo ? hi - lo + 1 : 1;
+}
+
+/* The remote endpoint of a socket or minisock, IPv4-mapped as IPv4. */
+static void twg_dest_key(struct twg_row_key *key, const struct sock_common *c)
+{
+	memset(key, 0, sizeof(*key));
+	key->kind = TWG_KEY_DEST;
+	key->port = c->skc_dport;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (c->skc_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&c->skc_v6_daddr)) {
+		key->family = AF_INET6;
+		key->addr = c->skc_v6_daddr;
+		return;
+	}
+#endif
+	key->family = AF_INET;
+	key->addr.s6_addr32[3] = c->skc_daddr;
+}
+
+/* "addr:port" or "[addr]:port" for a destination, "port" for a port. */
+void twg_observe_key_format(const struct twg_row_key *key, char *buf, size_t len)
+{
+	u16 port = ntohs(key->port);
+
+	if (key->kind != TWG_KEY_DEST)
+		snprintf(buf, len, "%u", port);
+	else if (key->family == AF_INET6)
+		snprintf(buf, len, "[%pI6c]:%u", &key->addr, port);
+	else
+		snprintf(buf, len, "%pI4:%u", &key->addr.s6_addr32[3], port);
+}
+
+/*
+ * Under o->lock: whether the row @e, about to hold @tw and @live, crosses
+ * the alert threshold (either way); if so, make it the alert.
+ */
+static bool twg_alert_check(struct twg_observe *o, struct twg_entry *e,
+			    u32 tw, u32 live, u32 range)
+{
+	u32 pct = twg_pressure_pct(tw, live, range);
+	bool above = o->alert_pct && pct >= o->alert_pct;
+
+	if (above == e->alerting)
+		return false;
+	e->alerting = above;
+	o->alert.key = e->key;
+	o->alert.pressure = pct;
+	o->alert.above = above;
+	o->alert.valid = true;
+	return true;
+}
+
+/*
+ * Add @dtw minisocks and @dlive connections to the destination of @c.
+ * @create: make its row if there is none (an increment); a decrement
+ * without a row is a row evicted since.  Return whether a row counted it.
+ * Irqs are off.
+ */
+static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
+			 int dtw, int dlive, bool create)
+{
+	struct twg_observe *o = &ns->obs;
+	u32 range = twg_observe_range(ns->net);
+	struct twg_entry *e;
+	struct twg_row_key key;
+	bool notify = false;
+
+	twg_dest_key(&key, c);
+	spin_lock(&o->lock);
+	e = create ? twg_table_get(&o->dest, &key, GFP_ATOMIC | __GFP_NOWARN) :
+		     twg_table_find(&o->dest, &key);
+	if (e) {
+		u32 tw = dtw >= 0 ? e->a + dtw : e->a - min_t(u32, e->a, -dtw);
+		u32 live = dlive >= 0 ? e->b + dlive :
+					e->b - min_t(u32, e->b, -dlive);
+
+		if (dtw > 0)
+			twg_rate_event(e, ktime_get_seconds());
+		notify = twg_alert_check(o, e, tw, live, range);
+		twg_table_add(&o->dest, e, dtw, dlive);
+	}
+	spin_unlock(&o->lock);
+	if (notify && o->alert_kn)
+		kernfs_notify(o->alert_kn);
+	return e;
+}
+
+/* A close, with this host as the active closer or not. */
+static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
+			    enum twg_origin origin, bool active)
+{
+	struct twg_observe *o = &ns->obs;
+	struct twg_entry *e;
+	struct twg_row_key key = {};
+
+	spin_lock(&o->lock);
+	if (origin == TWG_ORIGIN_UNKNOWN) {
+		o->unattributed[active]++;
+		goto out;
+	}
+	if (origin == TWG_ORIGIN_PASSIVE) {
+		key.kind = TWG_KEY_SERVER;
+		key.port = htons(sk->sk_num);
+	} else {
+		key.kind = TWG_KEY_CLIENT;
+		key.port = sk->sk_dport;
+	}
+	e = twg_table_get(&o->ports, &key, GFP_ATOMIC | __GFP_NOWARN);
+	if (e)
+		twg_table_add(&o->ports, e, active, !active);
+out:
+	spin_unlock(&o->lock);
+}
+
+static void twg_dwell_add(struct twg_netns *ns, enum twg_dwell d, u32 ms)
+{
+	twg_account_dwell(this_cpu_ptr(ns->obs.dwell), d, ms);
+}
+
+/*
+ * A full socket moves from @oldstate to @newstate (a move
+ * twg_state_observed() lets through).  Irqs are off.
+ */
+void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
+		       int newstate)
+{
+	u32 *wp = twg_sk_word(sk), word = READ_ONCE(*wp);
+	u32 now = twg_tcp_clock_ms();
+	int d = twg_dwell_of_state(oldstate);
+
+	if (d >= 0 && (word & TWG_SK_STAMPED))
+		twg_dwell_add(ns, d, twg_ms_since(now, word, TWG_SK_MS_MASK));
+	word &= ~(TWG_SK_STAMPED | TWG_SK_MS_MASK);
+
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		word = twg_sk_with_origin(0, TWG_ORIGIN_ACTIVE);
+		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) &&
+		    twg_dest_add(ns, &sk->__sk_common, 0, 1, true))
+			word = twg_sk_with_origin(0, TWG_ORIGIN_ACTIVE_DEST);
+		break;
+	case TCP_SYN_RECV:
+		if (oldstate == TCP_LISTEN)
+			word = twg_sk_with_origin(0, TWG_ORIGIN_PASSIVE);
+		break;
+	case TCP_FIN_WAIT1:
+		twg_ports_close(ns, sk, twg_sk_origin(word), true);
+		break;
+	case TCP_CLOSE_WAIT:
+		twg_ports_close(ns, sk, twg_sk_origin(word), false);
+		break;
+	case TCP_CLOSE:
+		if (twg_sk_origin(word) == TWG_ORIGIN_ACTIVE_DEST) {
+			twg_dest_add(ns, &sk->__sk_common, 0, -1, false);
+			word = twg_sk_with_origin(word, TWG_ORIGIN_ACTIVE);
+		}
+		break;
+	}
+
+	if (twg_dwell_of_state(newstate) >= 0)
+		word |= TWG_SK_STAMPED | (now & TWG_SK_MS_MASK);
+	WRITE_ONCE(*wp, word);
+}
+
+/*
+ * @tw takes over from @sk, whose TIME_WAIT or FIN_WAIT2 it continues;
+ * reuse.c has stamped it already.  Irqs are off.
+ */
+void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
+			  struct sock *sk)
+{
+	u32 *skp = twg_sk_word(sk), skw = READ_ONCE(*skp);
+	u32 *twp = twg_tw_word(tw), tww = READ_ONCE(*twp);
+	u32 now = twg_tcp_clock_ms();
+
+	if (twg_sk_origin(skw) == TWG_ORIGIN_ACTIVE_DEST &&
+	    twg_dest_add(ns, &tw->__tw_common, 1, 0, true))
+		tww |= TWG_TW_DEST;
+
+	/* Its FIN_WAIT2 goes on in the minisock: time it from there. */
+	if (tw->tw_substate == TCP_FIN_WAIT2 &&
+	    sk->sk_state == TCP_FIN_WAIT2 && (skw & TWG_SK_STAMPED)) {
+		u32 since = twg_ms_since(now, skw, TWG_SK_MS_MASK);
+
+		tww &= ~TWG_TW_MS_MASK;
+		if (since < TWG_FW2_CARRY_MS) {
+			tww |= (now - since) & TWG_TW_MS_MASK;
+		} else {
+			twg_dwell_add(ns, TWG_DWELL_FIN_WAIT2, since);
+			tww |= TWG_TW_NODWELL;
+		}
+		WRITE_ONCE(*skp, skw & ~(TWG_SK_STAMPED | TWG_SK_MS_MASK));
+	}
+	WRITE_ONCE(*twp, tww);
+}
+
+/* @tw ends, however.  Irqs are off. */
+void twg_observe_tw_end(struct twg_netns *ns,
+			const struct inet_timewait_sock *tw)
+{
+	u32 tww = READ_ONCE(*twg_tw_word(tw));
+
+	if (tww & TWG_TW_DEST)
+		twg_dest_add(ns, &tw->__tw_common, -1, 0, false);
+	if (!(tww & TWG_TW_NODWELL))
+		twg_dwell_add(ns, tw->tw_substate == TCP_TIME_WAIT ?
+				  TWG_DWELL_TIME_WAIT : TWG_DWELL_FIN_WAIT2,
+			      twg_ms_since(twg_tcp_clock_ms(), tww, TWG_TW_MS_MASK));
+}
+
+/*
+ * A FIN turned FIN_WAIT2 minisock @tw into a TIME_WAIT one; reuse.c is
+ * about to restamp it.  Irqs are off.
+ */
+void twg_observe_fin_wait2_done(struct twg_netns *ns,
+				const struct inet_timewait_sock *tw)
+{
+	u32 tww = READ_ONCE(*twg_tw_word(tw));
+
+	if (!(tww & TWG_TW_NODWELL))
+		twg_dwell_add(ns, TWG_DWELL_FIN_WAIT2,
+			      twg_ms_since(twg_tcp_clock_ms(), tww, TWG_TW_MS_MASK));
+}
+
+/*
+ * A full socket that was there before twguard, at load: whatever an
+ * earlier load left in its word goes; it counts in no table.
+ */
+void twg_observe_existing(struct sock *sk)
+{
+	WRITE_ONCE(*twg_sk_word(sk), 0);
+}

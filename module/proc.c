@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/twguard/: the destination and port tables of the reader's
+ * network namespace.  Documented in Documentation/ABI/testing/procfs-net-twguard.
+ *
+ *   destinations  0400  remote endpoint, TIME-WAIT, live, rate, pressure,
+ *                       forecast: the 100 rows with the most TIME-WAIT
+ *   ports         0444  side, port, active closes, passive closes
+ *
+ * Why /proc/net and not sysfs: a table of 100 IPv6 endpoints does not fit
+ * in the one page a sysfs file may show, and seq_file has no such limit.
+ * And /proc/net is per-netns by construction: a process sees its own
+ * netns's files, the files belong to the root of the user namespace that
+ * owns the netns, and another netns's table is reachable only through
+ * /proc/PID/net of a process in it, which needs ptrace access to that
+ * process besides the file's owner.  The destination table names peers,
+ * so it is the owner's alone (and a reader must hold CAP_NET_ADMIN over
+ * the netns, so that a container's root whose uid happens to own the
+ * file on the host is still refused); the ports table names only ports.
+ *
+ * A reader gets one consistent snapshot: the rows it shows are copied
+ * under the table's lock, then printed.  An open file holds its netns
+ * (as every /proc/net file does); the directory goes before twguard's
+ * state for the netns does.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+
+#include "netns.h"
+#include "proc.h"
+
+/* The first TWG_TABLE_SHOW rows of @t, under @o's lock, in a new array. */
+static struct twg_entry *twg_proc_top(struct twg_observe *o,
+				      struct twg_table *t, unsigned int *nr)
+{
+	struct twg_entry *rows;
+
+	rows = kmalloc_array(TWG_TABLE_SHOW, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return NULL;
+	spin_lock_irq(&o->lock);
+	*nr = twg_table_top(t, rows, TWG_TABLE_SHOW);
+	spin_unlock_irq(&o->lock);
+	return rows;
+}
+
+static int twg_proc_destinations_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+	struct twg_netns *ns = twg_netns_of(net);
+	u32 range = twg_observe_range(net);
+	u32 now = ktime_get_seconds();
+	struct twg_entry *rows;
+	char ep[TWG_KEY_TEXT_MAX];
+	unsigned int i, nr;
+
+	if (!ns)
+		return -ENODEV;
+	if (!twg_netns_admin(ns))
+		return -EACCES;
+	rows = twg_proc_top(&ns->obs, &ns->obs.dest, &nr);
+	if (!rows)
+		return -ENOMEM;
+
+	seq_puts(seq, "destination tw live rate pressure_pct forecast_s\n");
+	for (i = 0; i < nr; i++) {
+		const struct twg_entry *e = &rows[i];
+		u32 rate = twg_rate_now(e, now), secs = 0;
+
+		twg_observe_key_format(&e->key, ep, sizeof(ep));
+		seq_printf(seq, "%s %u %u %u.%03u %u ", ep, e->a, e->b,
+			   rate / 1000, rate % 1000,
+			   twg_pressure_pct(e->a, e->b, range));
+		switch (twg_forecast(e->a, e->b, range, rate, &secs)) {
+		case TWG_FORECAST_NONE:
+			seq_puts(seq, "-\n");
+			break;
+		case TWG_FORECAST_NOW:
+			seq_puts(seq, "0\n");
+			break;
+		case TWG_FORECAST_SECONDS:
+			seq_printf(seq, "%u\n", secs);
+			break;
+		}
+	}
+	kfree(rows);
+	return 0;
+}
+
+static int twg_proc_ports_show(struct seq_file *seq, void *v)
+{
+	static const char *const side[] = {
+		[TWG_KEY_SERVER] = "server", [TWG_KEY_CLIENT] = "client",
+	};
+	struct twg_netns *ns = twg_netns_of(seq_file_single_net(seq));
+	struct twg_entry *rows;
+	unsigned int i, nr;
+
+	if (!ns)
+		return -ENODEV;
+	rows = twg_proc_top(&ns->obs, &ns->obs.ports, &nr);
+	if (!rows)
+		return -ENOMEM;
+
+	seq_puts(seq, "side port active passive\n");
+	for (i = 0; i < nr; i++)
+		seq_printf(seq, "%s %u %u %u\n", side[rows[i].key.kind],
+			   ntohs(rows[i].key.port), rows[i].a, rows[i].b);
+	kfree(rows);
+	return 0;
+}
+
+int twg_proc_netns_add(struct net *net)
+{
+	struct proc_dir_entry *dir;
+
+	dir = proc_net_mkdir(net, "twguard", net->proc_net);
+	if (!dir)
+		return -ENOMEM;
+	if (!proc_create_net_single("destinations", 0400, dir,
+				    twg_proc_destinations_show, NULL) ||
+	    !proc_create_net_single("ports", 0444, dir, twg_proc_ports_show,
+				    NULL)) {
+		remove_proc_subtree("twguard", net->proc_net);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Waits for readers inside a show(). */
+void twg_proc_netns_del(struct net *net)
+{
+	remove_proc_subtree("twguard", net->proc_net);
+}
