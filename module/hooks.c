@@ -273,10 +273,12 @@ static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
 	struct twg_netns *ns;
 	unsigned long flags;
+	u32 now;
 
 	if (!rearm || READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT ||
 	    !twg_is_tcp_tw(tw))
 		return 0;
+	now = twg_tcp_clock_ms();
 	if (seg->tw == tw && seg->fin_wait2) {
 		seg->fin_wait2 = false;
 		if (READ_ONCE(twg_live)) {
@@ -284,12 +286,12 @@ static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 			ns = twg_netns_of(twsk_net(tw));
 			if (ns) {
 				twg_account_tw_fin_wait2_done(this_cpu_ptr(ns->stats));
-				twg_observe_fin_wait2_done(ns, tw);
+				twg_observe_fin_wait2_done(ns, tw, now);
 			}
 			local_irq_restore(flags);
 		}
 	}
-	twg_reuse_restamp(tw);
+	twg_reuse_restamp(tw, now);
 	return 0;
 }
 

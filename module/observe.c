@@ -21,12 +21,13 @@
  * this host opened.
  *
  * Dwell.  A full socket's word holds when it entered FIN_WAIT2,
- * CLOSE_WAIT or LAST_ACK; the hook for the state it leaves adds the time
+ * CLOSE_WAIT or LAST_ACK, by twg_sk_clock_ms(); the hook for the state it leaves adds the time
  * to that state's histogram.  A minisock's word holds when it entered
  * TIME_WAIT, or, for a FIN_WAIT2 minisock, when its connection entered
  * FIN_WAIT2, so one connection's FIN_WAIT2 is one sample however it ends.
  *
- * Cost.  Dwell times: a per-CPU add.  Tables: one spinlock per netns
+ * Cost.  Dwell times: a clock read where a timed state begins or ends
+ * (no other move reads one), and a per-CPU add.  Tables: one spinlock per netns
  * (irqs are already off in the hooks), a hash lookup, a few adds, and an
  * allocation from a kmem_cache when a destination is new; only at
  * connect(), at the first FIN, and when a counted connection or minisock
@@ -166,7 +167,6 @@ static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 			 int dtw, int dlive, bool create)
 {
 	struct twg_observe *o = &ns->obs;
-	u32 range = twg_observe_range(ns->net);
 	struct twg_entry *e;
 	struct twg_row_key key;
 	bool notify = false;
@@ -182,7 +182,10 @@ static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 
 		if (dtw > 0)
 			twg_rate_event(e, ktime_get_seconds());
-		notify = twg_alert_check(o, e, tw, live, range);
+		/* No alert set, none raised: nothing to compute. */
+		if (o->alert_pct || e->alerting)
+			notify = twg_alert_check(o, e, tw, live,
+						 twg_observe_range(ns->net));
 		twg_table_add(&o->dest, e, dtw, dlive);
 	}
 	spin_unlock(&o->lock);
@@ -231,11 +234,15 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 		       int newstate)
 {
 	u32 *wp = twg_sk_word(sk), word = READ_ONCE(*wp);
-	u32 now = twg_tcp_clock_ms();
-	int d = twg_dwell_of_state(oldstate);
+	int dold = twg_dwell_of_state(oldstate);
+	int dnew = twg_dwell_of_state(newstate);
+	u32 now = 0;
 
-	if (d >= 0 && (word & TWG_SK_STAMPED))
-		twg_dwell_add(ns, d, twg_ms_since(now, word, TWG_SK_MS_MASK));
+	/* The clock is read only where a state is timed. */
+	if ((dold >= 0 && (word & TWG_SK_STAMPED)) || dnew >= 0)
+		now = twg_sk_clock_ms();
+	if (dold >= 0 && (word & TWG_SK_STAMPED))
+		twg_dwell_add(ns, dold, twg_ms_since(now, word, TWG_SK_MS_MASK));
 	word &= ~(TWG_SK_STAMPED | TWG_SK_MS_MASK);
 
 	switch (newstate) {
@@ -263,7 +270,7 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 		break;
 	}
 
-	if (twg_dwell_of_state(newstate) >= 0)
+	if (dnew >= 0)
 		word |= TWG_SK_STAMPED | (now & TWG_SK_MS_MASK);
 	WRITE_ONCE(*wp, word);
 }
@@ -277,7 +284,6 @@ void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 {
 	u32 *skp = twg_sk_word(sk), skw = READ_ONCE(*skp);
 	u32 *twp = twg_tw_word(tw), tww = READ_ONCE(*twp);
-	u32 now = twg_tcp_clock_ms();
 
 	if (twg_sk_origin(skw) == TWG_ORIGIN_ACTIVE_DEST &&
 	    twg_dest_add(ns, &tw->__tw_common, 1, 0, true))
@@ -286,11 +292,13 @@ void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 	/* Its FIN_WAIT2 goes on in the minisock: time it from there. */
 	if (tw->tw_substate == TCP_FIN_WAIT2 &&
 	    sk->sk_state == TCP_FIN_WAIT2 && (skw & TWG_SK_STAMPED)) {
-		u32 since = twg_ms_since(now, skw, TWG_SK_MS_MASK);
+		u32 since = twg_ms_since(twg_sk_clock_ms(), skw, TWG_SK_MS_MASK);
+		/* The minisock's clock: the tcp clock reuse.c just stamped. */
+		u32 tcp_now = tww & TWG_TW_MS_MASK;
 
 		tww &= ~TWG_TW_MS_MASK;
 		if (since < TWG_FW2_CARRY_MS) {
-			tww |= (now - since) & TWG_TW_MS_MASK;
+			tww |= (tcp_now - since) & TWG_TW_MS_MASK;
 		} else {
 			twg_dwell_add(ns, TWG_DWELL_FIN_WAIT2, since);
 			tww |= TWG_TW_NODWELL;
@@ -315,17 +323,17 @@ void twg_observe_tw_end(struct twg_netns *ns,
 }
 
 /*
- * A FIN turned FIN_WAIT2 minisock @tw into a TIME_WAIT one; reuse.c is
- * about to restamp it.  Irqs are off.
+ * A FIN turned FIN_WAIT2 minisock @tw into a TIME_WAIT one at tcp clock
+ * @now_ms; reuse.c is about to restamp it.  Irqs are off.
  */
 void twg_observe_fin_wait2_done(struct twg_netns *ns,
-				const struct inet_timewait_sock *tw)
+				const struct inet_timewait_sock *tw, u32 now_ms)
 {
 	u32 tww = READ_ONCE(*twg_tw_word(tw));
 
 	if (!(tww & TWG_TW_NODWELL))
 		twg_dwell_add(ns, TWG_DWELL_FIN_WAIT2,
-			      twg_ms_since(twg_tcp_clock_ms(), tww, TWG_TW_MS_MASK));
+			      twg_ms_since(now_ms, tww, TWG_TW_MS_MASK));
 }
 
 /*

@@ -44,7 +44,7 @@ void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 void twg_observe_tw_end(struct twg_netns *ns,
 			const struct inet_timewait_sock *tw);
 void twg_observe_fin_wait2_done(struct twg_netns *ns,
-				const struct inet_timewait_sock *tw);
+				const struct inet_timewait_sock *tw, u32 now_ms);
 void twg_observe_existing(struct sock *sk);
 
 /* The longest text of a key: "[" IPv6 "]:" port, and a NUL. */

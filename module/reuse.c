@@ -70,16 +70,16 @@ void twg_reuse_stamp(struct inet_timewait_sock *tw, const struct sock *sk)
 }
 
 /*
- * @tw's 2MSL timer restarts: FIN_WAIT2 -> TIME_WAIT, or a FIN was resent.
- * Its dwell in TIME_WAIT counts from here.
+ * @tw's 2MSL timer restarts at tcp clock @now_ms: FIN_WAIT2 -> TIME_WAIT,
+ * or a FIN was resent.  Its dwell in TIME_WAIT counts from here.
  */
-void twg_reuse_restamp(struct inet_timewait_sock *tw)
+void twg_reuse_restamp(struct inet_timewait_sock *tw, u32 now_ms)
 {
 	u32 old = READ_ONCE(*twg_tw_word(tw));
 
 	WRITE_ONCE(*twg_tw_word(tw),
 		   (old & (TWG_TW_RTT_MASK | TWG_TW_DEST)) |
-		   (twg_tcp_clock_ms() & TWG_TW_MS_MASK));
+		   (now_ms & TWG_TW_MS_MASK));
 }
 
 /*

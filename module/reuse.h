@@ -9,7 +9,7 @@ void twg_reuse_exit(void);
 bool twg_reuse_enforcing(void);
 
 void twg_reuse_stamp(struct inet_timewait_sock *tw, const struct sock *sk);
-void twg_reuse_restamp(struct inet_timewait_sock *tw);
+void twg_reuse_restamp(struct inet_timewait_sock *tw, u32 now_ms);
 void twg_reuse_stamp_existing(struct inet_timewait_sock *tw);
 
 #endif /* _TWGUARD_REUSE_H */

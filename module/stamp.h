@@ -29,7 +29,7 @@
  * 6.12).  sk_alloc() zeroes it; sk_clone_lock() copies the listener's,
  * which the hook for LISTEN -> SYN_RECV overwrites:
  *
- *   bits  0..28  tcp clock in ms, modulo 2^29 (6.2 days), when the
+ *   bits  0..28  twg_sk_clock_ms(), modulo 2^29 (6.2 days), when the
  *                socket entered its current state
  *   bit  29      bits 0..28 are valid: twguard saw the socket enter
  *                FIN_WAIT2, CLOSE_WAIT or LAST_ACK
@@ -43,6 +43,9 @@
 #define _TWGUARD_STAMP_H
 
 #include <linux/bits.h>
+#include <linux/math64.h>
+#include <linux/sched/clock.h>
+#include <linux/time64.h>
 #include <net/inet_sock.h>
 #include <net/inet_timewait_sock.h>
 
@@ -77,6 +80,19 @@ enum twg_origin {
 static inline u32 twg_ms_since(u32 now, u32 then, u32 mask)
 {
 	return (now - then) & mask;
+}
+
+/*
+ * The clock of full-socket stamps: local_clock() (sched_clock, the TSC
+ * where there is one) in ms.  It costs a fraction of what the tcp clock
+ * (ktime_get_ns()) does where the clocksource is slow to read, as in a
+ * virtual machine with no stable TSC, and it is read at every stamp.  Its
+ * drift between CPUs is microseconds with a stable TSC, at most a tick
+ * without one: dwells are exact to the ms, or to the tick, accordingly.
+ */
+static inline u32 twg_sk_clock_ms(void)
+{
+	return div_u64(local_clock(), NSEC_PER_MSEC);
 }
 
 static inline u32 *twg_tw_word(const struct inet_timewait_sock *tw)

@@ -31,6 +31,9 @@ static int twg_store_u32(struct twg_netns *ns, const char *buf, size_t count,
 
 	if (count >= PAGE_SIZE)
 		return -E2BIG;
+	/* kstrtou32() would stop at a NUL and take what came before. */
+	if (memchr(buf, 0, count))
+		return -EINVAL;
 	err = kstrtou32(buf, 10, val);
 	if (err)
 		return err;

@@ -132,6 +132,8 @@ static ssize_t twg_setting_store(struct kobject *kobj,
 
 	if (count >= PAGE_SIZE)
 		return -E2BIG;
+	if (memchr(buf, 0, count))
+		return -EINVAL;
 	err = twg_setting_parse(sa, buf, &val);
 	if (err)
 		return err;
