@@ -23,6 +23,9 @@ test_observe_destinations() {
 	ns=$(new_netns dest)
 	dir=/sys/kernel/twguard/netns/$(netns_inode $ns)
 	pp ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="40000 40199"
+	# No reuse: on a slow kernel the first TIME-WAIT sockets are a second
+	# old before the last connect(), and tcp_tw_reuse=2 would take them.
+	pp ip netns exec $ns sysctl -qw net.ipv4.tcp_tw_reuse=0
 	pp ip netns exec $ns twg-churn -p 5001 -n 50 client
 	pp ip netns exec $ns twg-churn -p 5002 -n 20 client
 	pp ip netns exec $ns twg-churn -p 5003 -n 5 client
@@ -215,6 +218,7 @@ test_observe_eviction() {
 	local ns dir rows
 	ns=$(new_netns evict)
 	dir=/sys/kernel/twguard/netns/$(netns_inode $ns)
+	pp ip netns exec $ns sysctl -qw net.ipv4.tcp_tw_reuse=0
 	pp twg-write $dir/destinations_max 16
 	# 15 destinations of weight 2, then three of weight 1, one by one.
 	pp ip netns exec $ns twg-churn -p 7001 -P 15 -n 30 client
