@@ -102,23 +102,17 @@ static void twg_tp_set_state(void *data, const struct sock *sk, int oldstate,
 			     int newstate)
 {
 	bool counted = twg_state_counted(oldstate, newstate);
-	struct twg_netns *ns;
-	unsigned long flags;
 
 	if ((!counted && !twg_state_observed(newstate)) ||
 	    !READ_ONCE(twg_live) || sk->sk_protocol != IPPROTO_TCP ||
 	    oldstate == newstate)
 		return;
-	local_irq_save(flags);
-	ns = twg_netns_of(sock_net(sk));
-	if (ns) {
+	/* The socket's word is ours to write: see stamp.h. */
+	twg_with_netns(sock_net(sk), ({
 		if (counted)
-			twg_account_state(this_cpu_ptr(ns->stats), oldstate,
-					  newstate);
-		/* The socket's word is ours to write: see stamp.h. */
+			twg_account_state(s, oldstate, newstate);
 		twg_observe_state(ns, (struct sock *)sk, oldstate, newstate);
-	}
-	local_irq_restore(flags);
+	}));
 }
 
 static void twg_tp_receive_reset(void *data, struct sock *sk)
@@ -172,8 +166,6 @@ static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
 	struct inet_timewait_sock *tw = twg_arg_tw(regs);
 	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 1);
 	struct twg_tw_info info;
-	struct twg_netns *ns;
-	unsigned long flags;
 
 	if (!twg_is_tcp_tw(tw))
 		return 0;
@@ -182,13 +174,10 @@ static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
 	if (!READ_ONCE(twg_live))
 		return 0;
 	twg_tw_info_of(tw, &info);
-	local_irq_save(flags);
-	ns = twg_netns_of(twsk_net(tw));
-	if (ns) {
-		twg_account_tw_enter(this_cpu_ptr(ns->stats), &info);
+	twg_with_netns(twsk_net(tw), ({
+		twg_account_tw_enter(s, &info);
 		twg_observe_tw_enter(ns, tw, (struct sock *)sk);
-	}
-	local_irq_restore(flags);
+	}));
 	return 0;
 }
 
@@ -199,8 +188,6 @@ static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
 	bool expiring, syn;
 	struct twg_tw_info info;
 	enum twg_tw_end why;
-	struct twg_netns *ns;
-	unsigned long flags;
 
 	if (!twg_is_tcp_tw(tw))
 		return 0;
@@ -228,13 +215,10 @@ static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
 		why = TWG_END_KILLED;
 
 	twg_tw_info_of(tw, &info);
-	local_irq_save(flags);
-	ns = twg_netns_of(twsk_net(tw));
-	if (ns) {
-		twg_account_tw_end(this_cpu_ptr(ns->stats), &info, why);
+	twg_with_netns(twsk_net(tw), ({
+		twg_account_tw_end(s, &info, why);
 		twg_observe_tw_end(ns, tw);
-	}
-	local_irq_restore(flags);
+	}));
 	return 0;
 }
 
@@ -271,8 +255,6 @@ static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 	struct inet_timewait_sock *tw = twg_arg_tw(regs);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
 	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
-	struct twg_netns *ns;
-	unsigned long flags;
 	u32 now;
 
 	if (!rearm || READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT ||
@@ -281,15 +263,11 @@ static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 	now = twg_tcp_clock_ms();
 	if (seg->tw == tw && seg->fin_wait2) {
 		seg->fin_wait2 = false;
-		if (READ_ONCE(twg_live)) {
-			local_irq_save(flags);
-			ns = twg_netns_of(twsk_net(tw));
-			if (ns) {
-				twg_account_tw_fin_wait2_done(this_cpu_ptr(ns->stats));
+		if (READ_ONCE(twg_live))
+			twg_with_netns(twsk_net(tw), ({
+				twg_account_tw_fin_wait2_done(s);
 				twg_observe_fin_wait2_done(ns, tw, now);
-			}
-			local_irq_restore(flags);
-		}
+			}));
 	}
 	twg_reuse_restamp(tw, now);
 	return 0;

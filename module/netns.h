@@ -47,34 +47,30 @@ s64 twg_netns_sum_all(struct twg_stats *sum);
 void twg_netns_release(struct twg_netns *ns);
 
 /*
- * The per-CPU stats of @net's twguard state, or NULL if there is none
- * (the netns is going away).  For the hooks, which run with preemption
- * disabled: that is also what keeps the stats from being freed under
- * them (twg_netns_exit_batch() waits for an RCU grace period).
+ * Run @stmt with interrupts off, if twguard counts for @net (NULL state:
+ * the netns is going away), with "ns" its state and "s" this CPU's stats
+ * of it.  For the hooks: interrupts off is also what keeps the state from
+ * being freed under them (twg_netns_exit_batch() waits for an RCU grace
+ * period), and what keeps a softirq running the same hook on this CPU
+ * from tearing the per-CPU adds.
  */
-static inline struct twg_stats *twg_netns_this_cpu(const struct net *net)
-{
-	struct twg_pernet *pn = net_generic(net, twg_net_id);
-	struct twg_netns *ns = READ_ONCE(pn->ns);
-
-	return ns ? this_cpu_ptr(ns->stats) : NULL;
-}
-
-/*
- * Run @stmt on this CPU's stats of @net as "s", with interrupts off, if
- * twguard counts for @net.
- */
-#define twg_account(net, stmt)						\
+#define twg_with_netns(net, stmt)					\
 	do {								\
-		struct twg_stats *s;					\
+		struct twg_netns *ns;					\
 		unsigned long flags;					\
 									\
 		local_irq_save(flags);					\
-		s = twg_netns_this_cpu(net);				\
-		if (s)							\
+		ns = twg_netns_of(net);					\
+		if (ns) {						\
+			struct twg_stats *s = this_cpu_ptr(ns->stats);	\
+									\
 			stmt;						\
+		}							\
 		local_irq_restore(flags);				\
 	} while (0)
+
+/* twg_with_netns() for a statement that needs only "s". */
+#define twg_account(net, stmt) twg_with_netns(net, stmt)
 
 /*
  * Whether the current task administers @ns's netns: CAP_NET_ADMIN in the
@@ -86,7 +82,7 @@ static inline bool twg_netns_admin(const struct twg_netns *ns)
 	return ns_capable(ns->net->user_ns, CAP_NET_ADMIN);
 }
 
-/* The state of @net, for the load-time snapshot (under stop_machine()). */
+/* The state of @net, or NULL while it goes away: with irqs off, or under RCU. */
 static inline struct twg_netns *twg_netns_of(const struct net *net)
 {
 	struct twg_pernet *pn = net_generic(net, twg_net_id);

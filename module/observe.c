@@ -141,8 +141,8 @@ void twg_observe_key_format(const struct twg_row_key *key, char *buf, size_t len
  * Under o->lock: whether the row @e, about to hold @tw and @live, crosses
  * the alert threshold (either way); if so, make it the alert.
  */
-static bool twg_alert_check(struct twg_observe *o, struct twg_entry *e,
-			    u32 tw, u32 live, u32 range)
+bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
+		     u32 live, u32 range)
 {
 	u32 pct = twg_pressure_pct(tw, live, range);
 	bool above = o->alert_pct && pct >= o->alert_pct;
@@ -176,15 +176,12 @@ static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 	e = create ? twg_table_get(&o->dest, &key, GFP_ATOMIC | __GFP_NOWARN) :
 		     twg_table_find(&o->dest, &key);
 	if (e) {
-		u32 tw = dtw >= 0 ? e->a + dtw : e->a - min_t(u32, e->a, -dtw);
-		u32 live = dlive >= 0 ? e->b + dlive :
-					e->b - min_t(u32, e->b, -dlive);
-
 		if (dtw > 0)
 			twg_rate_event(e, ktime_get_seconds());
 		/* No alert set, none raised: nothing to compute. */
 		if (o->alert_pct || e->alerting)
-			notify = twg_alert_check(o, e, tw, live,
+			notify = twg_alert_check(o, e, twg_count_add(e->a, dtw),
+						 twg_count_add(e->b, dlive),
 						 twg_observe_range(ns->net));
 		twg_table_add(&o->dest, e, dtw, dlive);
 	}

@@ -51,6 +51,8 @@ void twg_observe_existing(struct sock *sk);
 #define TWG_KEY_TEXT_MAX	56
 
 u32 twg_observe_range(const struct net *net);
+bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
+		     u32 live, u32 range);
 void twg_observe_key_format(const struct twg_row_key *key, char *buf, size_t len);
 
 /*

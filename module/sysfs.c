@@ -90,6 +90,21 @@ static const struct attribute_group twg_root_group = {
 	.attrs = twg_root_attrs,
 };
 
+/*
+ * What every writable file refuses before it parses: a write of a page or
+ * more (sysfs hands a store one page and cuts the rest, so it would be
+ * parsed cut), and a NUL byte (kstrtou32() and sysfs_streq() stop at one
+ * and would take what came before).
+ */
+int twg_store_check(const char *buf, size_t count)
+{
+	if (count >= PAGE_SIZE)
+		return -E2BIG;
+	if (memchr(buf, 0, count))
+		return -EINVAL;
+	return 0;
+}
+
 /* --- /sys/kernel/twguard/netns/<inum>/ ---------------------------------- */
 
 ssize_t twg_value_show(struct kobject *kobj, struct kobj_attribute *a,

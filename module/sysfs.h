@@ -44,5 +44,6 @@ void twg_sysfs_exit(void);
 int twg_sysfs_netns_add(struct twg_netns *ns);
 void twg_sysfs_netns_del(struct twg_netns *ns);
 int twg_sysfs_observe_add(struct twg_netns *ns);
+int twg_store_check(const char *buf, size_t count);
 
 #endif /* _TWGUARD_SYSFS_H */

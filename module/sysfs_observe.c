@@ -29,12 +29,7 @@ static int twg_store_u32(struct twg_netns *ns, const char *buf, size_t count,
 {
 	int err;
 
-	if (count >= PAGE_SIZE)
-		return -E2BIG;
-	/* kstrtou32() would stop at a NUL and take what came before. */
-	if (memchr(buf, 0, count))
-		return -EINVAL;
-	err = kstrtou32(buf, 10, val);
+	err = twg_store_check(buf, count) ?: kstrtou32(buf, 10, val);
 	if (err)
 		return err;
 	if (*val < min || *val > max)
@@ -193,19 +188,8 @@ static ssize_t pressure_alert_pct_store(struct kobject *kobj,
 	spin_lock_irq(&o->lock);
 	WRITE_ONCE(o->alert_pct, pct);
 	for (i = 0; i < (1U << o->dest.hash_bits); i++)
-		hlist_for_each_entry(e, &o->dest.buckets[i], hash) {
-			u32 p = twg_pressure_pct(e->a, e->b, range);
-			bool above = pct && p >= pct;
-
-			if (above == e->alerting)
-				continue;
-			e->alerting = above;
-			o->alert = (struct twg_alert){
-				.key = e->key, .pressure = p,
-				.above = above, .valid = true,
-			};
-			notify = true;
-		}
+		hlist_for_each_entry(e, &o->dest.buckets[i], hash)
+			notify |= twg_alert_check(o, e, e->a, e->b, range);
 	spin_unlock_irq(&o->lock);
 	if (notify && o->alert_kn)
 		kernfs_notify(o->alert_kn);

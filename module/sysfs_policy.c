@@ -13,8 +13,8 @@
  * replaces the whole policy with one pointer store (RCU), under the
  * netns's policy_lock: a decision, a reader or another writer sees the
  * policy before or after, never a mix.  A failed write changes nothing.
- * sysfs hands a store at most one page and cuts longer writes short, so
- * a write of a page or more is refused whole (-E2BIG), never parsed cut.
+ * Every write first passes twg_store_check() (sysfs.c): E2BIG for a page
+ * or more, EINVAL for a NUL byte.
  */
 #include <linux/capability.h>
 #include <linux/kobject.h>
@@ -51,7 +51,7 @@ static int twg_policy_replace(struct twg_netns *ns,
 {
 	struct twg_policy *old, *new;
 
-	if (!ns_capable(ns->net->user_ns, CAP_NET_ADMIN))
+	if (!twg_netns_admin(ns))
 		return -EPERM;
 
 	mutex_lock(&ns->policy_lock);
@@ -130,11 +130,7 @@ static ssize_t twg_setting_store(struct kobject *kobj,
 	u32 val;
 	int err;
 
-	if (count >= PAGE_SIZE)
-		return -E2BIG;
-	if (memchr(buf, 0, count))
-		return -EINVAL;
-	err = twg_setting_parse(sa, buf, &val);
+	err = twg_store_check(buf, count) ?: twg_setting_parse(sa, buf, &val);
 	if (err)
 		return err;
 	err = twg_policy_replace(twg_kobj_netns(kobj), sa, val, NULL, 0);
@@ -186,8 +182,9 @@ static ssize_t rules_store(struct kobject *kobj, struct kobj_attribute *a,
 	size_t text = 0;
 	int err;
 
-	if (count >= PAGE_SIZE)
-		return -E2BIG;
+	err = twg_store_check(buf, count);
+	if (err)
+		return err;
 	rules = kmalloc_array(TWG_RULES_MAX, sizeof(*rules), GFP_KERNEL);
 	if (!rules)
 		return -ENOMEM;

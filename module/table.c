@@ -177,11 +177,6 @@ struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *k
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_get);
 
-static void twg_sub_floor(u32 *v, int d)
-{
-	*v = d >= 0 ? *v + d : *v - min_t(u32, *v, -d);
-}
-
 /*
  * Add @da and @db to @e's counts, keep the light list in step with its
  * weight, and free it when nothing is left to count.
@@ -190,8 +185,8 @@ void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db)
 {
 	u64 was = (u64)e->a + e->b, now;
 
-	twg_sub_floor(&e->a, da);
-	twg_sub_floor(&e->b, db);
+	e->a = twg_count_add(e->a, da);
+	e->b = twg_count_add(e->b, db);
 	now = (u64)e->a + e->b;
 	if (!now) {
 		twg_table_unlink(t, e);

@@ -10,6 +10,7 @@
 
 #include <linux/in6.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
@@ -77,6 +78,12 @@ struct twg_table {
 
 /* 2MSL: how long a connection that enters TIME-WAIT holds its 4-tuple, s. */
 #define TWG_TIME_WAIT_S		60
+
+/* @v + @d, never below 0: what a row's count becomes. */
+static inline u32 twg_count_add(u32 v, int d)
+{
+	return d >= 0 ? v + d : v - min_t(u32, v, -d);
+}
 
 int twg_table_init(struct twg_table *t, struct kmem_cache *cache,
 		   unsigned int max, gfp_t gfp);
