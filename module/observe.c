@@ -199,11 +199,6 @@ static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 	struct twg_entry *e;
 	struct twg_row_key key = {};
 
-	spin_lock(&o->lock);
-	if (origin == TWG_ORIGIN_UNKNOWN) {
-		o->unattributed[active]++;
-		goto out;
-	}
 	if (origin == TWG_ORIGIN_PASSIVE) {
 		key.kind = TWG_KEY_SERVER;
 		key.port = htons(sk->sk_num);
@@ -211,10 +206,14 @@ static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 		key.kind = TWG_KEY_CLIENT;
 		key.port = sk->sk_dport;
 	}
-	e = twg_table_get(&o->ports, &key, GFP_ATOMIC | __GFP_NOWARN);
-	if (e)
-		twg_table_add(&o->ports, e, active, !active);
-out:
+	spin_lock(&o->lock);
+	if (origin == TWG_ORIGIN_UNKNOWN) {
+		o->unattributed[active]++;
+	} else {
+		e = twg_table_get(&o->ports, &key, GFP_ATOMIC | __GFP_NOWARN);
+		if (e)
+			twg_table_add(&o->ports, e, active, !active);
+	}
 	spin_unlock(&o->lock);
 }
 
@@ -233,12 +232,13 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 	u32 *wp = twg_sk_word(sk), word = READ_ONCE(*wp);
 	int dold = twg_dwell_of_state(oldstate);
 	int dnew = twg_dwell_of_state(newstate);
+	bool timed_exit = dold >= 0 && (word & TWG_SK_STAMPED);
 	u32 now = 0;
 
 	/* The clock is read only where a state is timed. */
-	if ((dold >= 0 && (word & TWG_SK_STAMPED)) || dnew >= 0)
+	if (timed_exit || dnew >= 0)
 		now = twg_sk_clock_ms();
-	if (dold >= 0 && (word & TWG_SK_STAMPED))
+	if (timed_exit)
 		twg_dwell_add(ns, dold, twg_ms_since(now, word, TWG_SK_MS_MASK));
 	word &= ~(TWG_SK_STAMPED | TWG_SK_MS_MASK);
 
