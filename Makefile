@@ -8,6 +8,7 @@
 #   make demo       boot Debian 12's kernel with twguard, run a workload
 #   make bench      twguard's cost: loaded against not, in one boot
 #   make test       every test; ends with "N passed, N failed"
+#   make torture    the torture suite at full size, and its report (hours)
 #   make check      sparse and W=1 against 6.1 and 6.12
 #   make style      checkpatch --strict
 #   make clean
@@ -39,6 +40,9 @@ bench:
 test:
 	scripts/test
 
+torture:
+	scripts/torture
+
 check:
 	scripts/setup
 	scripts/check
@@ -53,4 +57,4 @@ clean:
 		-name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -delete
 	rm -f Module.symvers modules.order module/modules.order kunit/modules.order
 
-.PHONY: all modules install demo bench test check style clean
+.PHONY: all modules install demo bench test torture check style clean

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define MAXIN 8192
 
 static const char *path;
@@ -54,18 +56,13 @@ static void die(const char *what)
 
 static ssize_t readall(char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n, got = 0;
+	ssize_t n = read_file(path, buf, len);
 
-	if (fd < 0)
-		die("open for read");
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	if (n < 0)
+	if (n < 0) {
+		errno = -n;
 		die("read");
-	close(fd);
-	buf[got] = 0;
-	return got;
+	}
+	return n;
 }
 
 /* How an input is sent: one write(), or one pwrite() at an offset. */

@@ -25,29 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct {
-	int err;
-	const char *name;
-} names[] = {
-	{ EINVAL, "EINVAL" }, { ERANGE, "ERANGE" }, { E2BIG, "E2BIG" },
-	{ ENOSPC, "ENOSPC" }, { EPERM, "EPERM" }, { EACCES, "EACCES" },
-	{ ENOMEM, "ENOMEM" }, { EIO, "EIO" }, { ENOENT, "ENOENT" },
-	{ ENODEV, "ENODEV" }, { EFAULT, "EFAULT" },
-};
-
-static const char *errname(int err)
-{
-	static char buf[32];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	snprintf(buf, sizeof(buf), "errno%d", err);
-	return buf;
-}
+#include "tool.h"
 
 static void die(const char *what)
 {
