@@ -92,6 +92,11 @@ ns_tw_is() {
 	[ "$(ns_sockstat_tw "$1")" = "$2" ]
 }
 
+# entered_some NS: NS has counted a TIME-WAIT socket in since the load.
+entered_some() {
+	[ "$(twg "$1" tw_entered)" -gt 0 ]
+}
+
 # netns_dirs_save: remember which netns directories exist now;
 # no_new_netns_dirs: none exists that did not then.  (Namespaces of
 # earlier tests may still be dying: only new directories say anything.)
@@ -136,11 +141,6 @@ write_policies() {
 
 # churn_ns NS: connections that end in TIME-WAIT; a failed batch is
 # written to $2.
-# entered_some NS: NS has counted a TIME-WAIT socket in since the load.
-entered_some() {
-	[ "$(twg "$1" tw_entered)" -gt 0 ]
-}
-
 churn_ns() {
 	ip netns exec "$1" twg-churn -n 20 client >/dev/null 2>>"$2" ||
 		echo "churn in $1 failed" >>"$2"
