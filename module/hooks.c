@@ -7,10 +7,10 @@
  *   tcp:tcp_receive_reset      tcp_reset(), before the socket moves
  *   tcp:tcp_send_reset         an active reset has no skb: tcp_send_active_reset()
  *
- * TIME-WAIT minisocks: kprobes on functions the TCP stack calls for every
- * minisock (all ftrace-able, so each kprobe is an ftrace callback, not a
- * breakpoint).  No tracepoint sees a minisock: the full socket goes from
- * FIN_WAIT2 to CLOSE and hands its 4-tuple over without tcp_set_state().
+ * TIME-WAIT minisocks: one ftrace_ops on functions the TCP stack calls for
+ * every minisock.  No tracepoint sees a minisock: the full socket goes
+ * from FIN_WAIT2 to CLOSE and hands its 4-tuple over without
+ * tcp_set_state().
  *   inet_twsk_hashdance[_schedule]  a minisock is published: entered
  *   inet_twsk_kill                  a minisock ends; the one place where
  *                                   tw_refcount (sockstat's "tw") drops
@@ -45,6 +45,7 @@
  * store of the new state; only with preempt=full could a socket changing
  * state at the very instant of load be counted in the wrong *_current.
  */
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/stop_machine.h>
 #include <linux/tracepoint.h>
@@ -154,43 +155,42 @@ static void twg_find_tracepoint(struct tracepoint *tp, void *priv)
 			twg_tracepoints[i].tp = tp;
 }
 
-/* --- minisocks: kprobes --------------------------------------------------- */
+/* --- minisocks: one ftrace_ops over five functions ----------------------- */
 
-static struct inet_timewait_sock *twg_arg_tw(struct pt_regs *regs)
+static struct inet_timewait_sock *twg_arg_tw(struct ftrace_regs *fregs)
 {
-	return (struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+	return (struct inet_timewait_sock *)twg_fregs_arg(fregs, 0);
 }
 
-static int twg_kp_tw_hash(struct kprobe *p, struct pt_regs *regs)
+static void twg_tw_hash(struct ftrace_regs *fregs)
 {
-	struct inet_timewait_sock *tw = twg_arg_tw(regs);
-	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 1);
+	struct inet_timewait_sock *tw = twg_arg_tw(fregs);
+	const struct sock *sk = (const struct sock *)twg_fregs_arg(fregs, 1);
 	struct twg_tw_info info;
 
 	if (!twg_is_tcp_tw(tw))
-		return 0;
+		return;
 	/* Before the minisock is hashed: no connect() can see it yet. */
 	twg_reuse_stamp(tw, sk);
 	if (!READ_ONCE(twg_live))
-		return 0;
+		return;
 	twg_tw_info_of(tw, &info);
 	twg_with_netns(twsk_net(tw), ({
 		twg_account_tw_enter(s, &info);
 		twg_observe_tw_enter(ns, tw, (struct sock *)sk);
 	}));
-	return 0;
 }
 
-static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
+static void twg_tw_kill(struct ftrace_regs *fregs)
 {
-	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	const struct inet_timewait_sock *tw = twg_arg_tw(fregs);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
 	bool expiring, syn;
 	struct twg_tw_info info;
 	enum twg_tw_end why;
 
 	if (!twg_is_tcp_tw(tw))
-		return 0;
+		return;
 
 	/* Consume the markers, counting or not, so none can go stale. */
 	expiring = __this_cpu_read(twg_expiring) == tw;
@@ -201,7 +201,7 @@ static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
 		seg->tw = NULL;
 
 	if (!READ_ONCE(twg_live))
-		return 0;
+		return;
 
 	if (expiring)
 		why = TWG_END_EXPIRED;
@@ -219,29 +219,26 @@ static int twg_kp_tw_kill(struct kprobe *p, struct pt_regs *regs)
 		twg_account_tw_end(s, &info, why);
 		twg_observe_tw_end(ns, tw);
 	}));
-	return 0;
 }
 
-static int twg_kp_tw_timer(struct kprobe *p, struct pt_regs *regs)
+static void twg_tw_timer(struct ftrace_regs *fregs)
 {
-	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+	struct timer_list *t = (struct timer_list *)twg_fregs_arg(fregs, 0);
 
 	__this_cpu_write(twg_expiring,
 			 container_of(t, struct inet_timewait_sock, tw_timer));
-	return 0;
 }
 
-static int twg_kp_tw_segment(struct kprobe *p, struct pt_regs *regs)
+static void twg_tw_segment_seen(struct ftrace_regs *fregs)
 {
-	const struct inet_timewait_sock *tw = twg_arg_tw(regs);
-	const struct tcphdr *th = (const struct tcphdr *)regs_get_kernel_argument(regs, 2);
+	const struct inet_timewait_sock *tw = twg_arg_tw(fregs);
+	const struct tcphdr *th = (const struct tcphdr *)twg_fregs_arg(fregs, 2);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
 	u8 substate = READ_ONCE(tw->tw_substate);
 
 	seg->tw = tw;
 	seg->syn = th->syn && !th->rst && substate == TCP_TIME_WAIT;
 	seg->fin_wait2 = substate == TCP_FIN_WAIT2;
-	return 0;
 }
 
 /*
@@ -250,16 +247,16 @@ static int twg_kp_tw_segment(struct kprobe *p, struct pt_regs *regs)
  * minisock into a TIME_WAIT one, that is counted, and its FIN_WAIT2 timed
  * before the stamp moves.
  */
-static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
+static void twg_tw_schedule(struct ftrace_regs *fregs)
 {
-	struct inet_timewait_sock *tw = twg_arg_tw(regs);
+	struct inet_timewait_sock *tw = twg_arg_tw(fregs);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
-	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
+	bool rearm = twg_fregs_arg(fregs, 2) & 0xff;
 	u32 now;
 
 	if (!rearm || READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT ||
 	    !twg_is_tcp_tw(tw))
-		return 0;
+		return;
 	now = twg_tcp_clock_ms();
 	if (seg->tw == tw && seg->fin_wait2) {
 		seg->fin_wait2 = false;
@@ -270,38 +267,126 @@ static int twg_kp_tw_schedule(struct kprobe *p, struct pt_regs *regs)
 			}));
 	}
 	twg_reuse_restamp(tw, now);
-	return 0;
 }
 
-static struct kprobe twg_kp_hash = {
-	.symbol_name = TWG_TW_HASH_SYMBOL, .pre_handler = twg_kp_tw_hash,
+enum twg_tw_fn {
+	TWG_FN_HASH,
+	TWG_FN_KILL,
+	TWG_FN_TIMER,
+	TWG_FN_SEGMENT,
+	TWG_FN_SCHEDULE,
+	TWG_FN_COUNT,
 };
 
-static struct kprobe twg_kp_kill = {
-	.symbol_name = "inet_twsk_kill", .pre_handler = twg_kp_tw_kill,
+static const char *const twg_tw_fn_name[TWG_FN_COUNT] = {
+	[TWG_FN_HASH] = TWG_TW_HASH_SYMBOL,
+	[TWG_FN_KILL] = "inet_twsk_kill",
+	[TWG_FN_TIMER] = "tw_timer_handler",
+	[TWG_FN_SEGMENT] = "tcp_timewait_state_process",
+	[TWG_FN_SCHEDULE] = "__inet_twsk_schedule",
 };
 
-static struct kprobe twg_kp_timer = {
-	.symbol_name = "tw_timer_handler", .pre_handler = twg_kp_tw_timer,
-};
+/* Each function's ftrace location: the ip the callback is given. */
+static unsigned long twg_tw_fn_ip[TWG_FN_COUNT] __read_mostly;
 
-static struct kprobe twg_kp_segment = {
-	.symbol_name = "tcp_timewait_state_process",
-	.pre_handler = twg_kp_tw_segment,
-};
+/*
+ * One callback for the five.  ftrace calls it with nothing disabled, from
+ * process context too (a backlog run by release_sock() can reach
+ * tcp_time_wait()); the recursion lock also keeps the task on this CPU
+ * for the per-CPU markers.  It is per context, so a softirq that
+ * interrupts a hook runs its own hook in full: nested events are counted,
+ * not dropped.
+ */
+static void notrace twg_tw_ftrace(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *op,
+				  struct ftrace_regs *fregs)
+{
+	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
 
-static struct kprobe twg_kp_schedule = {
-	.symbol_name = "__inet_twsk_schedule", .pre_handler = twg_kp_tw_schedule,
+	if (bit < 0)
+		return;
+	if (ip == twg_tw_fn_ip[TWG_FN_SEGMENT])
+		twg_tw_segment_seen(fregs);
+	else if (ip == twg_tw_fn_ip[TWG_FN_SCHEDULE])
+		twg_tw_schedule(fregs);
+	else if (ip == twg_tw_fn_ip[TWG_FN_HASH])
+		twg_tw_hash(fregs);
+	else if (ip == twg_tw_fn_ip[TWG_FN_TIMER])
+		twg_tw_timer(fregs);
+	else if (ip == twg_tw_fn_ip[TWG_FN_KILL])
+		twg_tw_kill(fregs);
+	ftrace_test_recursion_unlock(bit);
+}
+
+/*
+ * Arguments only (no FTRACE_OPS_FL_SAVE_REGS): the cheaper trampoline.
+ * The ops lives in module memory, so ftrace treats it as dynamic: its
+ * unregistration returns only once no CPU can be in its trampoline or
+ * in twg_tw_ftrace(), and frees the trampoline.
+ */
+static struct ftrace_ops twg_tw_ops = {
+	.func = twg_tw_ftrace,
+#if !IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+	.flags = FTRACE_OPS_FL_SAVE_REGS,	/* else no arguments at all */
+#endif
 };
 
 /*
- * The minisock kprobes work as one: without any of them the TIME-WAIT
- * counters would drift, so they are attached all or none.
+ * Two of the five are static functions, and kallsyms_lookup_name() is
+ * not exported.  A kprobe registered disabled resolves a name to the
+ * same ftrace location ftrace reports, and is removed unarmed: it never
+ * patches anything.
  */
-static struct kprobe *twg_tw_kprobes[] = {
-	&twg_kp_timer, &twg_kp_segment, &twg_kp_schedule, &twg_kp_kill,
-	&twg_kp_hash,
-};
+static int twg_tw_resolve(void)
+{
+	struct kprobe **kps, *kp;
+	int i, err;
+
+	kp = kcalloc(TWG_FN_COUNT, sizeof(*kp), GFP_KERNEL);
+	kps = kcalloc(TWG_FN_COUNT, sizeof(*kps), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!kp || !kps)
+		goto out;
+	for (i = 0; i < TWG_FN_COUNT; i++) {
+		kp[i].symbol_name = twg_tw_fn_name[i];
+		kp[i].flags = KPROBE_FLAG_DISABLED;
+		kps[i] = &kp[i];
+	}
+	err = register_kprobes(kps, TWG_FN_COUNT);
+	if (err)
+		goto out;
+	for (i = 0; i < TWG_FN_COUNT; i++)
+		twg_tw_fn_ip[i] = (unsigned long)kp[i].addr;
+	unregister_kprobes(kps, TWG_FN_COUNT);
+out:
+	kfree(kps);
+	kfree(kp);
+	return err;
+}
+
+static int twg_tw_attach(void)
+{
+	int err;
+
+	err = twg_tw_resolve();
+	if (err)
+		return err;
+	/* Fails unless each ip is a traceable function entry. */
+	err = ftrace_set_filter_ips(&twg_tw_ops, twg_tw_fn_ip, TWG_FN_COUNT,
+				    0, 1);
+	if (err)
+		return err;
+	err = register_ftrace_function(&twg_tw_ops);
+	if (err)
+		ftrace_free_filter(&twg_tw_ops);
+	return err;
+}
+
+static void twg_tw_detach(void)
+{
+	unregister_ftrace_function(&twg_tw_ops);
+	ftrace_free_filter(&twg_tw_ops);
+}
 
 static bool twg_tw_attached;
 
@@ -404,7 +489,7 @@ int twg_hooks_init(void)
 		t->registered = true;
 	}
 
-	err = register_kprobes(twg_tw_kprobes, ARRAY_SIZE(twg_tw_kprobes));
+	err = twg_tw_attach();
 	if (err)
 		pr_warn("cannot attach to the TIME-WAIT functions (%d): %s and inet_twsk_kill may be inlined in this kernel; tw_* values but tw_overflow stay at 0\n",
 			err, TWG_TW_HASH_SYMBOL);
@@ -425,7 +510,7 @@ err_tracepoints:
 void twg_hooks_exit(void)
 {
 	if (twg_tw_attached)
-		unregister_kprobes(twg_tw_kprobes, ARRAY_SIZE(twg_tw_kprobes));
+		twg_tw_detach();
 	twg_tracepoints_unregister();
 	/* No probe runs, or will run, past this point. */
 	tracepoint_synchronize_unregister();

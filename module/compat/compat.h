@@ -74,6 +74,16 @@
 #define TWG_INET_SOCK_HOLE_AFTER mc_addr
 #endif
 
+/*
+ * An ftrace callback reads the traced function's arguments: 6.1 has only
+ * the pt_regs inside ftrace_regs, later kernels an accessor.
+ */
+#ifdef TWG_HAVE_FREGS_GET_ARGUMENT
+#define twg_fregs_arg(fregs, n) ftrace_regs_get_argument(fregs, n)
+#else
+#define twg_fregs_arg(fregs, n) regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+
 /* An ftrace callback sends the traced function elsewhere: 6.1 vs 6.9. */
 #ifdef TWG_HAVE_FREGS_SET_IP
 #define twg_fregs_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
