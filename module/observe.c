@@ -7,7 +7,8 @@
  * Destinations.  A row per remote endpoint this netns connect()ed to from
  * an ephemeral port (no explicit bind() to a port: the port came from
  * ip_local_port_range), counting its live connections (SYN_SENT up to
- * CLOSE) and its minisocks (TIME_WAIT and FIN_WAIT2, as sockstat's tw).
+ * CLOSE, or up to the minisock that takes over) and its minisocks
+ * (TIME_WAIT and FIN_WAIT2, as sockstat's tw).
  * Together they are the 4-tuples towards that endpoint connect() cannot
  * use again from one local address.  Server-side TIME-WAIT, towards the
  * clients' ports, does not cost the server ports: the ports table shows it.
@@ -279,12 +280,19 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 			  struct sock *sk)
 {
-	u32 *skp = twg_sk_word(sk), skw = READ_ONCE(*skp);
+	u32 *skp = twg_sk_word(sk), skw = READ_ONCE(*skp), was = skw;
 	u32 *twp = twg_tw_word(tw), tww = READ_ONCE(*twp);
 
-	if (twg_sk_origin(skw) == TWG_ORIGIN_ACTIVE_DEST &&
-	    twg_dest_add(ns, &tw->__tw_common, 1, 0, true))
-		tww |= TWG_TW_DEST;
+	/*
+	 * The connection's live count becomes a TIME-WAIT count in one step,
+	 * so the socket's CLOSE, which follows, has nothing left to take.  A
+	 * row evicted since SYN_SENT comes back counting the minisock only.
+	 */
+	if (twg_sk_origin(skw) == TWG_ORIGIN_ACTIVE_DEST) {
+		if (twg_dest_add(ns, &tw->__tw_common, 1, -1, true))
+			tww |= TWG_TW_DEST;
+		skw = twg_sk_with_origin(skw, TWG_ORIGIN_ACTIVE);
+	}
 
 	/* Its FIN_WAIT2 goes on in the minisock: time it from there. */
 	if (tw->tw_substate == TCP_FIN_WAIT2 &&
@@ -300,8 +308,10 @@ void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 			twg_dwell_add(ns, TWG_DWELL_FIN_WAIT2, since);
 			tww |= TWG_TW_NODWELL;
 		}
-		WRITE_ONCE(*skp, skw & ~(TWG_SK_STAMPED | TWG_SK_MS_MASK));
+		skw &= ~(TWG_SK_STAMPED | TWG_SK_MS_MASK);
 	}
+	if (skw != was)
+		WRITE_ONCE(*skp, skw);
 	WRITE_ONCE(*twp, tww);
 }
 
