@@ -29,11 +29,12 @@
  *             a SYN, in TIME_WAIT: tcp_v[46]_rcv() got TCP_TW_SYN
  *
  * Cost: each hook is a few loads, a net_generic() lookup and a per-CPU
- * add with interrupts off (a tracepoint in process context can be
- * interrupted by a softirq running the same hook on the same CPU).  No
- * lock, no allocation, no printk.  State changes that count nothing
- * (connection setup, listening) return after two compares.  tcp_max_tw_buckets
- * overflows cost nothing: the kernel counts them, and netns.c reads that.
+ * add with bottom halves off (a tracepoint in process context can be
+ * interrupted by a softirq running the same hook on the same CPU); the
+ * hooks that update observe.c's tables take a spinlock too.  No printk.
+ * State changes that count nothing (connection setup, listening) return
+ * after two compares.  tcp_max_tw_buckets overflows cost nothing: the
+ * kernel counts them, and netns.c reads that.
  *
  * Sockets that exist at load: the hooks are registered inactive, then one
  * stop_machine() walks the established hash, counts what is there and

@@ -47,26 +47,34 @@ s64 twg_netns_sum_all(struct twg_stats *sum);
 void twg_netns_release(struct twg_netns *ns);
 
 /*
- * Run @stmt with interrupts off, if twguard counts for @net (NULL state:
- * the netns is going away), with "ns" its state and "s" this CPU's stats
- * of it.  For the hooks: interrupts off is also what keeps the state from
- * being freed under them (twg_netns_exit_batch() waits for an RCU grace
- * period), and what keeps a softirq running the same hook on this CPU
- * from tearing the per-CPU adds.
+ * Run @stmt with bottom halves off, if twguard counts for @net (NULL
+ * state: the netns is going away), with "ns" its state and "s" this
+ * CPU's stats of it.
+ *
+ * Most hooks run in softirq, or with bottom halves off, and pay nothing
+ * here; the others (connect() and close() in process context) turn them
+ * off.  That keeps a softirq on this CPU from running a hook in the
+ * middle of another's per-CPU adds or table update, and keeps the task
+ * on this CPU; it also keeps the state from being freed under the hook:
+ * twg_netns_exit_batch() frees it after an RCU grace period, which waits
+ * for such sections.  No TCP hook runs in hardirq context, so interrupts
+ * stay on: masking them cost the hooks half their time in a guest.
  */
 #define twg_with_netns(net, stmt)					\
 	do {								\
+		bool bh = !in_softirq() && !irqs_disabled();		\
 		struct twg_netns *ns;					\
-		unsigned long flags;					\
 									\
-		local_irq_save(flags);					\
-		ns = twg_netns_of(net);					\
+		if (bh)							\
+			local_bh_disable();				\
+		ns = twg_netns_of_hook(net);				\
 		if (ns) {						\
 			struct twg_stats *s = this_cpu_ptr(ns->stats);	\
 									\
 			stmt;						\
 		}							\
-		local_irq_restore(flags);				\
+		if (bh)							\
+			local_bh_enable();				\
 	} while (0)
 
 /* twg_with_netns() for a statement that needs only "s". */
@@ -82,10 +90,28 @@ static inline bool twg_netns_admin(const struct twg_netns *ns)
 	return ns_capable(ns->net->user_ns, CAP_NET_ADMIN);
 }
 
-/* The state of @net, or NULL while it goes away: with irqs off, or under RCU. */
+/*
+ * The state of @net, or NULL while it goes away: with bottom halves,
+ * preemption or irqs off, or under RCU.
+ */
 static inline struct twg_netns *twg_netns_of(const struct net *net)
 {
 	struct twg_pernet *pn = net_generic(net, twg_net_id);
+
+	return READ_ONCE(pn->ns);
+}
+
+/*
+ * twg_netns_of() for the hooks, which run with bottom halves off and so
+ * in a read side of RCU already: net_generic() without its own
+ * rcu_read_lock(), which with preemptible RCU is two calls out of line
+ * on every hook.
+ */
+static inline struct twg_netns *twg_netns_of_hook(const struct net *net)
+{
+	const struct net_generic *ng =
+		rcu_dereference_check(net->gen, rcu_read_lock_any_held());
+	const struct twg_pernet *pn = ng->ptr[twg_net_id];
 
 	return READ_ONCE(pn->ns);
 }

@@ -28,12 +28,13 @@
  * FIN_WAIT2, so one connection's FIN_WAIT2 is one sample however it ends.
  *
  * Cost.  Dwell times: a clock read where a timed state begins or ends
- * (no other move reads one), and a per-CPU add.  Tables: one spinlock per netns
- * (irqs are already off in the hooks), a hash lookup, a few adds, and an
- * allocation from a kmem_cache when a destination is new; only at
- * connect(), at the first FIN, and when a counted connection or minisock
- * ends.  The pressure alert costs a division when a row changes, and a
- * kernfs_notify() when it crosses the threshold.
+ * (no other move reads one), and a per-CPU add.  Tables: a spinlock per
+ * table and netns (bottom halves are already off in the hooks), a hash
+ * lookup, a few adds, and an allocation from a kmem_cache when a
+ * destination is new; only at connect(), at the first FIN, and when a
+ * counted connection or minisock ends.  The pressure alert costs a
+ * division when a row changes, and a kernfs_notify() when it crosses the
+ * threshold.
  */
 #include <linux/kernfs.h>
 #include <linux/percpu.h>
@@ -64,7 +65,6 @@ int twg_observe_init(struct twg_observe *o)
 {
 	int err;
 
-	spin_lock_init(&o->lock);
 	o->dwell = alloc_percpu(struct twg_dwell_hist);
 	if (!o->dwell)
 		return -ENOMEM;
@@ -139,7 +139,7 @@ void twg_observe_key_format(const struct twg_row_key *key, char *buf, size_t len
 }
 
 /*
- * Under o->lock: whether the row @e, about to hold @tw and @live, crosses
+ * Under o->dest.lock: whether the row @e, about to hold @tw and @live, crosses
  * the alert threshold (either way); if so, make it the alert.
  */
 bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
@@ -162,7 +162,7 @@ bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
  * Add @dtw minisocks and @dlive connections to the destination of @c.
  * @create: make its row if there is none (an increment); a decrement
  * without a row is a row evicted since.  Return whether a row counted it.
- * Irqs are off.
+ * Bottom halves are off.
  */
 static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 			 int dtw, int dlive, bool create)
@@ -173,7 +173,7 @@ static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 	bool notify = false;
 
 	twg_dest_key(&key, c);
-	spin_lock(&o->lock);
+	spin_lock(&o->dest.lock);
 	e = create ? twg_table_get(&o->dest, &key, GFP_ATOMIC | __GFP_NOWARN) :
 		     twg_table_find(&o->dest, &key);
 	if (e) {
@@ -186,7 +186,7 @@ static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 						 twg_observe_range(ns->net));
 		twg_table_add(&o->dest, e, dtw, dlive);
 	}
-	spin_unlock(&o->lock);
+	spin_unlock(&o->dest.lock);
 	if (notify && o->alert_kn)
 		kernfs_notify(o->alert_kn);
 	return e;
@@ -207,7 +207,7 @@ static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 		key.kind = TWG_KEY_CLIENT;
 		key.port = sk->sk_dport;
 	}
-	spin_lock(&o->lock);
+	spin_lock(&o->ports.lock);
 	if (origin == TWG_ORIGIN_UNKNOWN) {
 		o->unattributed[active]++;
 	} else {
@@ -215,7 +215,7 @@ static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 		if (e)
 			twg_table_add(&o->ports, e, active, !active);
 	}
-	spin_unlock(&o->lock);
+	spin_unlock(&o->ports.lock);
 }
 
 static void twg_dwell_add(struct twg_netns *ns, enum twg_dwell d, u32 ms)
@@ -225,7 +225,7 @@ static void twg_dwell_add(struct twg_netns *ns, enum twg_dwell d, u32 ms)
 
 /*
  * A full socket moves from @oldstate to @newstate (a move
- * twg_state_observed() lets through).  Irqs are off.
+ * twg_state_observed() lets through).  Bottom halves are off.
  */
 void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 		       int newstate)
@@ -275,7 +275,7 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 
 /*
  * @tw takes over from @sk, whose TIME_WAIT or FIN_WAIT2 it continues;
- * reuse.c has stamped it already.  Irqs are off.
+ * reuse.c has stamped it already.  Bottom halves are off.
  */
 void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 			  struct sock *sk)
@@ -315,7 +315,7 @@ void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 	WRITE_ONCE(*twp, tww);
 }
 
-/* @tw ends, however.  Irqs are off. */
+/* @tw ends, however.  Bottom halves are off. */
 void twg_observe_tw_end(struct twg_netns *ns,
 			const struct inet_timewait_sock *tw)
 {
@@ -331,7 +331,7 @@ void twg_observe_tw_end(struct twg_netns *ns,
 
 /*
  * A FIN turned FIN_WAIT2 minisock @tw into a TIME_WAIT one at tcp clock
- * @now_ms; reuse.c is about to restamp it.  Irqs are off.
+ * @now_ms; reuse.c is about to restamp it.  Bottom halves are off.
  */
 void twg_observe_fin_wait2_done(struct twg_netns *ns,
 				const struct inet_timewait_sock *tw, u32 now_ms)

@@ -19,15 +19,24 @@ struct twg_alert {
 	bool valid;		/* any crossing yet */
 };
 
-/* A netns's destination and port tables, and its pressure alert. */
+/*
+ * A netns's destination and port tables, and its pressure alert.  Each
+ * table has its own lock: a connection's setup and TIME-WAIT update the
+ * one, its first FIN the other, and two CPUs doing either do not wait
+ * for each other.
+ */
 struct twg_observe {
-	spinlock_t lock;		/* everything below; irqs off */
 	struct twg_table dest;
-	struct twg_table ports;
-	/* Closes [passive, active] of connections opened before load. */
-	u64 unattributed[2];
+	/* Under dest.lock: */
 	u32 alert_pct;			/* 0: no alert */
 	struct twg_alert alert;
+
+	struct twg_table ports ____cacheline_aligned_in_smp;
+	/* Under ports.lock: closes [passive, active] of connections opened
+	 * before load.
+	 */
+	u64 unattributed[2];
+
 	struct kernfs_node *alert_kn;	/* the alert file, for poll() */
 	struct twg_dwell_hist __percpu *dwell;
 };

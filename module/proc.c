@@ -31,18 +31,17 @@
 #include "netns.h"
 #include "proc.h"
 
-/* The first TWG_TABLE_SHOW rows of @t, under @o's lock, in a new array. */
-static struct twg_entry *twg_proc_top(struct twg_observe *o,
-				      struct twg_table *t, unsigned int *nr)
+/* The first TWG_TABLE_SHOW rows of @t, under its lock, in a new array. */
+static struct twg_entry *twg_proc_top(struct twg_table *t, unsigned int *nr)
 {
 	struct twg_entry *rows;
 
 	rows = kmalloc_array(TWG_TABLE_SHOW, sizeof(*rows), GFP_KERNEL);
 	if (!rows)
 		return NULL;
-	spin_lock_irq(&o->lock);
+	spin_lock_bh(&t->lock);
 	*nr = twg_table_top(t, rows, TWG_TABLE_SHOW);
-	spin_unlock_irq(&o->lock);
+	spin_unlock_bh(&t->lock);
 	return rows;
 }
 
@@ -60,7 +59,7 @@ static int twg_proc_destinations_show(struct seq_file *seq, void *v)
 		return -ENODEV;
 	if (!twg_netns_admin(ns))
 		return -EACCES;
-	rows = twg_proc_top(&ns->obs, &ns->obs.dest, &nr);
+	rows = twg_proc_top(&ns->obs.dest, &nr);
 	if (!rows)
 		return -ENOMEM;
 
@@ -100,7 +99,7 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 
 	if (!ns)
 		return -ENODEV;
-	rows = twg_proc_top(&ns->obs, &ns->obs.ports, &nr);
+	rows = twg_proc_top(&ns->obs.ports, &nr);
 	if (!rows)
 		return -ENOMEM;
 

@@ -62,11 +62,10 @@ static ssize_t twg_table_show(struct kobject *kobj, struct kobj_attribute *a,
 {
 	const struct twg_table_attr *ta =
 		container_of(a, struct twg_table_attr, kattr);
-	struct twg_observe *o = &twg_kobj_netns(kobj)->obs;
 	struct twg_table *t = twg_attr_table(kobj, ta);
 	u64 v = 0;
 
-	spin_lock_irq(&o->lock);
+	spin_lock_bh(&t->lock);
 	switch (ta->field) {
 	case TWG_T_MAX:
 		v = t->max;
@@ -81,7 +80,7 @@ static ssize_t twg_table_show(struct kobject *kobj, struct kobj_attribute *a,
 		v = t->evicted;
 		break;
 	}
-	spin_unlock_irq(&o->lock);
+	spin_unlock_bh(&t->lock);
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
@@ -104,9 +103,9 @@ static ssize_t twg_table_store(struct kobject *kobj, struct kobj_attribute *a,
 	buckets = kcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL);
 	if (!buckets)
 		return -ENOMEM;
-	spin_lock_irq(&ns->obs.lock);
+	spin_lock_bh(&t->lock);
 	twg_table_set_max(t, max, buckets, bits);
-	spin_unlock_irq(&ns->obs.lock);
+	spin_unlock_bh(&t->lock);
 	return count;
 }
 
@@ -131,9 +130,9 @@ static ssize_t twg_unattributed_show(struct twg_observe *o, bool active,
 {
 	u64 v;
 
-	spin_lock_irq(&o->lock);
+	spin_lock_bh(&o->ports.lock);
 	v = o->unattributed[active];
-	spin_unlock_irq(&o->lock);
+	spin_unlock_bh(&o->ports.lock);
 	return sysfs_emit(buf, "%llu\n", v);
 }
 
@@ -185,12 +184,12 @@ static ssize_t pressure_alert_pct_store(struct kobject *kobj,
 	err = twg_store_u32(ns, buf, count, 0, 100, &pct);
 	if (err)
 		return err;
-	spin_lock_irq(&o->lock);
+	spin_lock_bh(&o->dest.lock);
 	WRITE_ONCE(o->alert_pct, pct);
 	for (i = 0; i < (1U << o->dest.hash_bits); i++)
 		hlist_for_each_entry(e, &o->dest.buckets[i], hash)
 			notify |= twg_alert_check(o, e, e->a, e->b, range);
-	spin_unlock_irq(&o->lock);
+	spin_unlock_bh(&o->dest.lock);
 	if (notify && o->alert_kn)
 		kernfs_notify(o->alert_kn);
 	return count;
@@ -209,9 +208,9 @@ static ssize_t alert_show(struct kobject *kobj, struct kobj_attribute *a,
 
 	if (!twg_netns_admin(ns))
 		return -EACCES;
-	spin_lock_irq(&o->lock);
+	spin_lock_bh(&o->dest.lock);
 	al = o->alert;
-	spin_unlock_irq(&o->lock);
+	spin_unlock_bh(&o->dest.lock);
 	if (!al.valid)
 		return sysfs_emit(buf, "none\n");
 	twg_observe_key_format(&al.key, ep, sizeof(ep));

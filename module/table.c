@@ -55,6 +55,7 @@ int twg_table_init(struct twg_table *t, struct kmem_cache *cache,
 	if (!twg_table_seed)
 		twg_table_seed = get_random_u32() | 1;
 	memset(t, 0, sizeof(*t));
+	spin_lock_init(&t->lock);
 	t->buckets = kcalloc(1U << bits, sizeof(*t->buckets), gfp);
 	if (!t->buckets)
 		return -ENOMEM;

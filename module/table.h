@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 /* What a key names. */
@@ -44,8 +45,12 @@ struct twg_entry {
 	bool alerting;		/* pressure at or above the alert threshold */
 };
 
-/* Entries, hash buckets and the lightest rows, under the owner's lock. */
+/*
+ * Entries, hash buckets and the lightest rows.  The functions below take
+ * no lock: their caller holds @lock, with bottom halves off.
+ */
 struct twg_table {
+	spinlock_t lock;		/* everything below, bottom halves off */
 	struct hlist_head *buckets;
 	unsigned int hash_bits;
 	unsigned int nr;		/* rows */

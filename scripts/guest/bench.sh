@@ -4,22 +4,33 @@
 # with --no-module: this script loads and unloads twguard itself, so that
 # both sides of every comparison run in the same kernel and boot).
 #
-#   1. churn: loopback connect/accept/close, $CONNS connections a round,
-#      $ROUNDS rounds with twguard loaded and $ROUNDS without, alternating
+#   1. churn: loopback connect/accept/close, $CONNS connections a half
+#      round; each of $ROUNDS rounds runs one half with twguard loaded and
+#      one without, back to back, in alternating order.  Besides the
+#      medians of each side, it reports the median of the rounds' own
+#      ratios: two halves a few seconds apart share the host's load, which
+#      drifts over minutes and moves whole rounds by 10% in TCG
 #   2. read cost: one read() of a netns's stats against
 #      "ss -tan state time-wait | wc -l", at about 1,000 and at 50,000 or
 #      more TIME-WAIT sockets
 #   3. memory: slab and per-CPU bytes per netns and per TIME-WAIT socket,
 #      loaded minus not loaded
-#   4. reuse decision: ns per twg_policy_decide() with 0, 16 and 256 rules
+#   4. profile (when scripts/bench found perf on the host): one more
+#      round of the churn, loaded, sampled on every CPU at 4 kHz; the
+#      share of the busy samples (all but the idle loop's) that fell in
+#      twguard's functions and its ftrace trampolines, and what that is
+#      per connection.  Hooks run with interrupts on, so a sample lands
+#      where the time goes; the kernel functions twguard calls (the
+#      clock, the allocator) are not counted in it
+#   5. reuse decision: ns per twg_policy_decide() with 0, 16 and 256 rules
 #      none of which matches (twguard_bench.ko, the policy code alone),
 #      best of three loads; the goal is under 200 ns with 256 rules
 #
 # Prints one table; the last column says what the figure is against.
 
 set -e
-ROUNDS=${TWG_BENCH_ROUNDS:-5}
-CONNS=${TWG_BENCH_CONNS:-20000}
+ROUNDS=${TWG_BENCH_ROUNDS:-15}
+CONNS=${TWG_BENCH_CONNS:-10000}
 PATH=$PWD:$PATH
 results=/tmp/bench.results
 : >$results
@@ -73,7 +84,11 @@ for i in $(seq "$ROUNDS"); do
 		rate=$(churn_round)
 		echo "   round $i, twguard $state: $rate connections/s"
 		echo "churn_$state $rate" >>$results
+		eval "rate_$state=$rate"
 	done
+	# The two halves of a round ran back to back: their ratio is
+	# measured under one state of the host, which drifts over minutes.
+	echo "churn_pair $(awk -v a="$rate_on" -v b="$rate_off" 'BEGIN { printf "%.4f", a / b }')" >>$results
 done
 read -r off_med off_min off_max <<EOT
 $(awk '$1 == "churn_off" { print $2 }' $results | stats3)
@@ -82,6 +97,13 @@ read -r on_med on_min on_max <<EOT
 $(awk '$1 == "churn_on" { print $2 }' $results | stats3)
 EOT
 ratio=$(awk -v a="$on_med" -v b="$off_med" 'BEGIN { printf "%.3f", a / b }')
+# The rounds' ratios: median and quartiles.
+read -r pair_med pair_q1 pair_q3 <<EOT
+$(awk '$1 == "churn_pair" { print $2 }' $results | sort -n |
+	awk '{ v[NR] = $1 }
+	     END { printf "%.3f %.3f %.3f\n", v[int((NR + 1) / 2)],
+			  v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')
+EOT
 
 echo "== 2. read cost"
 load
@@ -135,7 +157,36 @@ load
 nn_on=$(mem_netns on)
 tw_on=$(mem_tw on)
 
-echo "== 4. reuse decision"
+echo "== 4. profile"
+prof_share= prof_us=
+if [ -x ./perf ]; then
+	perf() { ./ld-linux-x86-64.so.2 --library-path . ./perf "$@"; }
+	load
+	bench_netns prof
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	perf record -q -e cpu-clock -F 4000 -a -o /tmp/prof.data -- \
+		ip netns exec prof twg-churn -p 7000 -n "$CONNS" client >/dev/null
+	awk '$4 == "[twguard]" { print $3 }' /proc/kallsyms >/tmp/prof.ours
+	echo ftrace_trampoline >>/tmp/prof.ours
+	# Lines of "ip symbol"; perf prints no symbol without the ip.
+	perf script -i /tmp/prof.data -F ip,sym 2>/dev/null |
+		awk 'NR == FNR { ours[$1] = 1; next }
+		     { n++ }
+		     $2 ~ /^(native_safe_halt|default_idle|acpi_idle|mwait_idle|poll_idle)/ { idle++; next }
+		     ($2 in ours) { mine++ }
+		     END { printf "%d %d %d\n", n, n - idle, mine }' /tmp/prof.ours - >/tmp/prof.counts
+	read -r prof_all prof_busy prof_ours </tmp/prof.counts
+	prof_share=$(awk -v o="$prof_ours" -v b="$prof_busy" 'BEGIN { printf "%.2f", 100 * o / b }')
+	# A sample is 250 us of one CPU.
+	prof_us=$(awk -v o="$prof_ours" -v c="$CONNS" 'BEGIN { printf "%.2f", o * 250 / c }')
+	echo "   $prof_all samples, $prof_busy busy, $prof_ours in twguard"
+	drop_netns prof
+else
+	echo "   no perf in the guest: skipped"
+fi
+
+echo "== 5. reuse decision"
 unload
 for try in 1 2 3; do
 	dmesg -c >/dev/null
@@ -156,6 +207,8 @@ echo "== results (median, with min-max over the runs)"
 printf '%-44s %22s %22s\n' "figure" "twguard not loaded" "twguard loaded"
 printf '%-44s %22s %22s   ratio %s\n' "churn, connections/s ($ROUNDS x $CONNS)" \
 	"$off_med ($off_min-$off_max)" "$on_med ($on_min-$on_max)" "$ratio"
+printf '%-44s %22s %22s   %s\n' "churn, loaded/not loaded in each round" "" \
+	"$pair_med ($pair_q1-$pair_q3)" "median (quartiles); goal: >= 0.970"
 # read_rows N SS READ CAT: the read-cost rows at N TIME-WAIT sockets.
 read_rows() {
 	printf '%-44s %22s %22s\n' "ss -tan state time-wait | wc -l, $1 TW, us" \
@@ -173,6 +226,10 @@ printf '%-44s %22s %22s   %s\n' "kernel memory per netns, bytes" "$nn_off" "$nn_
 	"twguard: $((nn_on - nn_off))"
 printf '%-44s %22s %22s   %s\n' "kernel memory per TIME-WAIT socket, bytes" "$tw_off" "$tw_on" \
 	"twguard: $((tw_on - tw_off))"
+if [ -n "$prof_share" ]; then
+	printf '%-44s %22s %22s   %s\n' "churn, busy CPU samples in twguard, %" "" \
+		"$prof_share" "$prof_ours of $prof_busy; $prof_us us a connection"
+fi
 for n in 0 16 256; do
 	for fam in ipv4 ipv6; do
 		printf '%-44s %22s %22s   %s\n' "reuse decision, $n rules, $fam, ns" "" \
