@@ -15,11 +15,10 @@
 #      more TIME-WAIT sockets
 #   3. memory: slab and per-CPU bytes per netns and per TIME-WAIT socket,
 #      loaded minus not loaded
-#   4. profile (when scripts/bench found perf on the host): one more
-#      round of the churn, loaded, sampled on every CPU at 4 kHz; the
-#      share of the busy samples (all but the idle loop's) that fell in
-#      twguard's functions and its ftrace trampolines, and what that is
-#      per connection.  Hooks run with interrupts on, so a sample lands
+#   4. profile: one more round of the churn, loaded, sampled on every
+#      CPU at 4 kHz; the share of the busy samples (all but the idle
+#      loop's) that fell in twguard's functions and its ftrace
+#      trampolines, and what that is per connection.  Hooks run with interrupts on, so a sample lands
 #      where the time goes; the kernel functions twguard calls (the
 #      clock, the allocator) are not counted in it
 #   5. reuse decision: ns per twg_policy_decide() with 0, 16 and 256 rules
@@ -158,33 +157,27 @@ nn_on=$(mem_netns on)
 tw_on=$(mem_tw on)
 
 echo "== 4. profile"
-prof_share= prof_us=
-if [ -x ./perf ]; then
-	perf() { ./ld-linux-x86-64.so.2 --library-path . ./perf "$@"; }
-	load
-	bench_netns prof
-	echo -1 >/proc/sys/kernel/perf_event_paranoid
-	echo 0 >/proc/sys/kernel/kptr_restrict
-	perf record -q -e cpu-clock -F 4000 -a -o /tmp/prof.data -- \
-		ip netns exec prof twg-churn -p 7000 -n "$CONNS" client >/dev/null
-	awk '$4 == "[twguard]" { print $3 }' /proc/kallsyms >/tmp/prof.ours
-	echo ftrace_trampoline >>/tmp/prof.ours
-	# Lines of "ip symbol"; perf prints no symbol without the ip.
-	perf script -i /tmp/prof.data -F ip,sym 2>/dev/null |
-		awk 'NR == FNR { ours[$1] = 1; next }
-		     { n++ }
-		     $2 ~ /^(native_safe_halt|default_idle|acpi_idle|mwait_idle|poll_idle)/ { idle++; next }
-		     ($2 in ours) { mine++ }
-		     END { printf "%d %d %d\n", n, n - idle, mine }' /tmp/prof.ours - >/tmp/prof.counts
-	read -r prof_all prof_busy prof_ours </tmp/prof.counts
-	prof_share=$(awk -v o="$prof_ours" -v b="$prof_busy" 'BEGIN { printf "%.2f", 100 * o / b }')
-	# A sample is 250 us of one CPU.
-	prof_us=$(awk -v o="$prof_ours" -v c="$CONNS" 'BEGIN { printf "%.2f", o * 250 / c }')
-	echo "   $prof_all samples, $prof_busy busy, $prof_ours in twguard"
-	drop_netns prof
-else
-	echo "   no perf in the guest: skipped"
-fi
+load
+bench_netns prof
+echo -1 >/proc/sys/kernel/perf_event_paranoid
+echo 0 >/proc/sys/kernel/kptr_restrict
+perf record -q -e cpu-clock -F 4000 -a -o /tmp/prof.data -- \
+	ip netns exec prof twg-churn -p 7000 -n "$CONNS" client >/dev/null
+awk '$4 == "[twguard]" { print $3 }' /proc/kallsyms >/tmp/prof.ours
+echo ftrace_trampoline >>/tmp/prof.ours
+# Lines of "ip symbol"; perf prints no symbol without the ip.
+perf script -i /tmp/prof.data -F ip,sym 2>/dev/null |
+	awk 'NR == FNR { ours[$1] = 1; next }
+	     { n++ }
+	     $2 ~ /^(native_safe_halt|default_idle|acpi_idle|mwait_idle|poll_idle)/ { idle++; next }
+	     ($2 in ours) { mine++ }
+	     END { printf "%d %d %d\n", n, n - idle, mine }' /tmp/prof.ours - >/tmp/prof.counts
+read -r prof_all prof_busy prof_ours </tmp/prof.counts
+prof_share=$(awk -v o="$prof_ours" -v b="$prof_busy" 'BEGIN { printf "%.2f", 100 * o / b }')
+# A sample is 250 us of one CPU.
+prof_us=$(awk -v o="$prof_ours" -v c="$CONNS" 'BEGIN { printf "%.2f", o * 250 / c }')
+echo "   $prof_all samples, $prof_busy busy, $prof_ours in twguard"
+drop_netns prof
 
 echo "== 5. reuse decision"
 unload
@@ -226,10 +219,8 @@ printf '%-44s %22s %22s   %s\n' "kernel memory per netns, bytes" "$nn_off" "$nn_
 	"twguard: $((nn_on - nn_off))"
 printf '%-44s %22s %22s   %s\n' "kernel memory per TIME-WAIT socket, bytes" "$tw_off" "$tw_on" \
 	"twguard: $((tw_on - tw_off))"
-if [ -n "$prof_share" ]; then
-	printf '%-44s %22s %22s   %s\n' "churn, busy CPU samples in twguard, %" "" \
-		"$prof_share" "$prof_ours of $prof_busy; $prof_us us a connection"
-fi
+printf '%-44s %22s %22s   %s\n' "churn, busy CPU samples in twguard, %" "" \
+	"$prof_share" "$prof_ours of $prof_busy; $prof_us us a connection"
 for n in 0 16 256; do
 	for fam in ipv4 ipv6; do
 		printf '%-44s %22s %22s   %s\n' "reuse decision, $n rules, $fam, ns" "" \
