@@ -22,3 +22,39 @@ twg_debian_release() {
 	dep=${dep%%[ ,]*}
 	echo "${dep#linux-image-}"
 }
+
+# The integration tests, as functions named test_*, in the order
+# scripts/tests/run.sh runs them.
+twg_integration_tests() {
+	sed -n 's/^\(test_[a-z0-9_]*\)() {$/\1/p' "$@"
+}
+
+# twg_boots DIR ENV TEST...: split TESTs between the boots that run
+# them, write DIR/BOOT.sh for each (a script for scripts/vm that exports
+# ENV and the boot's TWG_TESTS, then runs run.sh), and print the boots
+# used: "main" for most, "unload" for the unload test, which runs on its
+# own on one TCG thread (scripts/vm --tcg-single).  Under multi-threaded
+# TCG, a guest CPU can go on running a stale translation of code that
+# ftrace has just patched, with or without twguard (README, Reliability).
+twg_boots() {
+	local dir=$1 env=$2 t boot
+	shift 2
+	for t; do
+		case $t in
+		test_torture_unload) boot=unload ;;
+		*) boot=main ;;
+		esac
+		echo "$t" >>"$dir/$boot.tests"
+	done
+	for boot in main unload; do
+		[ -f "$dir/$boot.tests" ] || continue
+		printf 'export %s TWG_TESTS="%s"\nexec sh ./run.sh\n' \
+			"$env" "$(tr '\n' ' ' <"$dir/$boot.tests")" >"$dir/$boot.sh"
+		echo "$boot"
+	done
+}
+
+# The options scripts/vm needs for a boot of twg_boots.
+twg_boot_opts() {
+	[ "$1" != unload ] || echo --tcg-single
+}
