@@ -33,9 +33,8 @@ twg_integration_tests() {
 # them, write DIR/BOOT.sh for each (a script for scripts/vm that exports
 # ENV and the boot's TWG_TESTS, then runs run.sh), and print the boots
 # used: "main" for most, "unload" for the unload test, which runs on its
-# own on one TCG thread (scripts/vm --tcg-single).  Under multi-threaded
-# TCG, a guest CPU can go on running a stale translation of code that
-# ftrace has just patched, with or without twguard (README, Reliability).
+# own on one TCG thread (scripts/vm --tcg-single): with multi-threaded
+# TCG, its loads and unloads can hang the guest (README, Reliability).
 twg_boots() {
 	local dir=$1 env=$2 t boot
 	shift 2
