@@ -18,9 +18,10 @@
 #   4. profile: one more round of the churn, loaded, sampled on every
 #      CPU at 4 kHz; the share of the busy samples (all but the idle
 #      loop's) that fell in twguard's functions and its ftrace
-#      trampolines, and what that is per connection.  Hooks run with interrupts on, so a sample lands
-#      where the time goes; the kernel functions twguard calls (the
-#      clock, the allocator) are not counted in it
+#      trampolines, and what that is per connection.  Hooks run with
+#      interrupts on, so a sample lands where the time goes; the kernel
+#      functions twguard calls (the clock, the allocator) are not
+#      counted in it
 #   5. reuse decision: ns per twg_policy_decide() with 0, 16 and 256 rules
 #      none of which matches (twguard_bench.ko, the policy code alone),
 #      best of three loads; the goal is under 200 ns with 256 rules
