@@ -53,6 +53,16 @@ twg_boots() {
 	done
 }
 
+# twg_test_files TOOLS: set TWG_TEST_FILES to what a boot of the
+# integration tests needs beside its BOOT.sh: the runner, the tests, the
+# ABI documents they check the files against, and the tools in TOOLS.
+twg_test_files() {
+	TWG_TEST_FILES=("$TWG_ROOT/scripts/tests/run.sh" "$TWG_ROOT/scripts/tests/lib.sh"
+		"$TWG_ROOT"/scripts/tests/t-*.sh
+		"$TWG_ROOT/Documentation/ABI/testing/sysfs-kernel-twguard"
+		"$TWG_ROOT/Documentation/ABI/testing/procfs-net-twguard" "$1"/*)
+}
+
 # The options scripts/vm needs for a boot of twg_boots.
 twg_boot_opts() {
 	[ "$1" != unload ] || echo --tcg-single
