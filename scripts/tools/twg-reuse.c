@@ -9,11 +9,15 @@
  *             Prints "connect: ok" and exits 0, or "connect: EADDRNOTAVAIL"
  *             and exits 3.  A connection made is closed client first, so
  *             it leaves a TIME-WAIT socket behind as its predecessor did.
- *   age       from LPORT, make one connection, close it client first and
- *             note when the client saw the server's FIN (at or after its
- *             TIME-WAIT entry); then try connect() from LPORT every 200 us
- *             until one succeeds.  Prints "age: denied_last_us N
- *             allowed_first_us M tries T", times measured from that FIN.
+ *   age       from LPORT, make one connection and close it client first;
+ *             then try connect() from LPORT every 200 us until one
+ *             succeeds.  Prints "age: denied_last_us N allowed_first_us M
+ *             tries T fin_us F".  N is the least age the TIME-WAIT socket
+ *             can have had when the last refused connect() was decided,
+ *             M the greatest it can have had when the successful one was:
+ *             the socket entered TIME-WAIT between the server's close()
+ *             and the client's read of its FIN (F us apart), and each
+ *             decision fell between its connect()'s call and return.
  *   paws      from LPORT, make a connection, close it client first, and
  *             keep the server's last TSval; connect() again from LPORT
  *             (retrying up to 5 s: the policy decides when).  Then, from
@@ -160,22 +164,23 @@ static void drain(int fd)
 }
 
 /*
- * Close client first; return the time the client saw the server's FIN.
- * The client entered TIME-WAIT while processing that FIN, before read()
- * returned: the time is at or after its entry.
+ * Close client first.  The client enters TIME-WAIT on the server's FIN,
+ * sent by close(afd) and processed before the client's read() sees the
+ * end of the stream: if fin is given, it gets the times just before the
+ * one and just after the other, between which the entry fell.
  */
-static long long close_client_first(int cfd, int afd)
+static void close_client_first(int cfd, int afd, long long fin[2])
 {
-	long long t;
-
 	if (shutdown(cfd, SHUT_WR))
 		die("shutdown");
 	drain(afd);
+	if (fin)
+		fin[0] = now_us();
 	close(afd);
 	drain(cfd);
-	t = now_us();
+	if (fin)
+		fin[1] = now_us();
 	close(cfd);
-	return t;
 }
 
 static int mode_connect(int lfd)
@@ -187,39 +192,42 @@ static int mode_connect(int lfd)
 		return 3;
 	}
 	afd = accept_one(lfd, NULL);
-	close_client_first(cfd, afd);
+	close_client_first(cfd, afd, NULL);
 	printf("connect: ok\n");
 	return 0;
 }
 
 static int mode_age(int lfd)
 {
-	long long t0, age, denied = -1, allowed = -1;
+	long long fin[2], before, after, denied = -1, allowed = -1;
 	int cfd, afd, tries = 0;
 
 	cfd = try_connect();
 	if (cfd < 0)
 		die("first connect");
 	afd = accept_one(lfd, NULL);
-	t0 = close_client_first(cfd, afd);
+	close_client_first(cfd, afd, fin);
 
 	while (allowed < 0) {
 		tries++;
+		before = now_us();
 		cfd = try_connect();
-		age = now_us() - t0;
+		after = now_us();
 		if (cfd >= 0) {
-			allowed = age;
+			/* Decided at most at "after", on a socket born at least at fin[0]. */
+			allowed = after - fin[0];
 			afd = accept_one(lfd, NULL);
-			close_client_first(cfd, afd);
+			close_client_first(cfd, afd, NULL);
 			break;
 		}
-		denied = age;
-		if (age > 70000000)
+		/* Decided at least at "before", on a socket born at most at fin[1]. */
+		denied = before - fin[1];
+		if (after - fin[0] > 70000000)
 			break;
 		usleep(200);
 	}
-	printf("age: denied_last_us %lld allowed_first_us %lld tries %d\n",
-	       denied, allowed, tries);
+	printf("age: denied_last_us %lld allowed_first_us %lld tries %d fin_us %lld\n",
+	       denied, allowed, tries, fin[1] - fin[0]);
 	return allowed < 0;
 }
 
@@ -364,7 +372,7 @@ static int mode_paws(int lfd)
 	if (write(afd, "a", 1) != 1 || !arrives(cfd, "a", 2000))
 		die("first exchange");
 	old_tsval = sockopt_u32(afd, IPPROTO_TCP, TCP_TIMESTAMP);
-	close_client_first(cfd, afd);
+	close_client_first(cfd, afd, NULL);
 
 	deadline = now_us() + 5000000;
 	while ((cfd = try_connect()) < 0) {
