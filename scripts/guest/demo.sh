@@ -39,7 +39,7 @@ done <"$dir/stats"
 echo
 echo "== /proc/net/twguard/destinations: where the ephemeral ports go (ss: time-wait by peer)"
 ip netns exec $ns cat /proc/net/twguard/destinations | sed 's/^/   /'
-for p in 8001 8005 8006; do
+for p in 8001 8004 8005 8006; do
 	printf '   ss: %s TIME-WAIT sockets towards port %s\n' \
 		"$(ip netns exec $ns ss -Htan state time-wait "( dport = :$p )" | wc -l)" $p
 done
