@@ -381,8 +381,12 @@ test_policy_unload_restores_kernel() {
 	local a=twg-$$-un-a b=twg-$$-un-b c=twg-$$-un-c d=twg-$$-un-d churn
 	reuse_setup $a $b
 	veth_pair $c $d
-	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=1
+	# tcp_tw_reuse=1 only once both ports hold a TIME-WAIT socket: set
+	# before, it would let the fill's second connect() take over the
+	# first one's socket if a second ticked between them.
 	fill_tw $a $b 192.0.2.2 7000
+	expect_eq "$a tw" "$(ns_sockstat_tw $a)" 2
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=1
 	pol_set $a mode off
 	expect_eq "connect, mode=off" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
 	ip netns exec $d twg-churn -a 192.0.2.2 -C /run/netns/$c -n 3000 client >/dev/null &
