@@ -33,8 +33,8 @@ twg_integration_tests() {
 # them, write DIR/BOOT.sh for each (a script for scripts/vm that exports
 # ENV and the boot's TWG_TESTS, then runs run.sh), and print the boots
 # used: "main" for most, "unload" for the unload test, which runs on its
-# own on one TCG thread (scripts/vm --tcg-single): with multi-threaded
-# TCG, its loads and unloads can hang the guest (README, Reliability).
+# own: at full size it takes the better part of an hour on a debug
+# kernel, and the kmemleak scan at the end of its boot is its verdict.
 twg_boots() {
 	local dir=$1 env=$2 t boot
 	shift 2
@@ -61,9 +61,4 @@ twg_test_files() {
 		"$TWG_ROOT"/scripts/tests/t-*.sh
 		"$TWG_ROOT/Documentation/ABI/testing/sysfs-kernel-twguard"
 		"$TWG_ROOT/Documentation/ABI/testing/procfs-net-twguard" "$1"/*)
-}
-
-# The options scripts/vm needs for a boot of twg_boots.
-twg_boot_opts() {
-	[ "$1" != unload ] || echo --tcg-single
 }
