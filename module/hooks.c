@@ -28,10 +28,11 @@
  *   recycled  the segment tcp_timewait_state_process() just saw for it was
  *             a SYN, in TIME_WAIT: tcp_v[46]_rcv() got TCP_TW_SYN
  *
- * Cost: each hook is a few loads, a net_generic() lookup and a per-CPU
- * add with bottom halves off (a tracepoint in process context can be
- * interrupted by a softirq running the same hook on the same CPU); the
- * hooks that update observe.c's tables take a spinlock too.  No printk.
+ * Cost: each hook is a few loads, a lookup of its netns's state in the
+ * net_generic array (twg_netns_of_hook()) and a per-CPU add with bottom
+ * halves off (a tracepoint in process context can be interrupted by a
+ * softirq running the same hook on the same CPU); the hooks that update
+ * observe.c's tables take a spinlock too.  No printk.
  * State changes that count nothing (connection setup, listening) return
  * after two compares.  tcp_max_tw_buckets overflows cost nothing: the
  * kernel counts them, and netns.c reads that.
@@ -398,7 +399,7 @@ static unsigned int twg_found_tw, twg_found_closing;
 
 static void twg_snapshot_sock(struct sock *sk)
 {
-	struct twg_netns *ns = twg_netns_of(sock_net(sk));
+	struct twg_netns *ns = twg_netns_of_hook(sock_net(sk));
 	struct twg_stats *s;
 	struct twg_tw_info info;
 

@@ -67,7 +67,7 @@ void twg_netns_release(struct twg_netns *ns);
 									\
 		if (bh)							\
 			local_bh_disable();				\
-		ns = twg_netns_of(net);					\
+		ns = twg_netns_of_hook(net);				\
 		if (ns) {						\
 			struct twg_stats *s = this_cpu_ptr(ns->stats);	\
 									\
@@ -97,6 +97,21 @@ static inline bool twg_netns_admin(const struct twg_netns *ns)
 static inline struct twg_netns *twg_netns_of(const struct net *net)
 {
 	struct twg_pernet *pn = net_generic(net, twg_net_id);
+
+	return READ_ONCE(pn->ns);
+}
+
+/*
+ * twg_netns_of() for a hook, which runs with bottom halves, preemption or
+ * irqs off: an RCU read-side section already, so net_generic()'s own
+ * rcu_read_lock() and unlock (two calls with preemptible RCU, on every
+ * hook) would buy nothing.
+ */
+static inline struct twg_netns *twg_netns_of_hook(const struct net *net)
+{
+	const struct net_generic *ng =
+		rcu_dereference_check(net->gen, rcu_read_lock_any_held());
+	const struct twg_pernet *pn = ng->ptr[twg_net_id];
 
 	return READ_ONCE(pn->ns);
 }
