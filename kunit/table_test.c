@@ -118,6 +118,40 @@ static void twg_table_insert_update(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->evicted, 0ULL);
 }
 
+/*
+ * Every kind of key is its own row, found again after a rehash: IPv4 and
+ * ports hash three words, other IPv6 addresses all five, so keys that
+ * share their last address word (or all but the family) must still differ.
+ */
+static void twg_table_key_kinds(struct kunit *test)
+{
+	struct twg_table *t = fixture_table(test);
+	struct twg_row_key k[6] = {
+		dest4(1, 80), dest4(1, 80), dest4(1, 80), dest4(1, 80),
+		{ .kind = TWG_KEY_SERVER, .port = htons(80) },
+		{ .kind = TWG_KEY_CLIENT, .port = htons(80) },
+	};
+	struct hlist_head *buckets;
+	unsigned int i, bits;
+
+	k[1].family = AF_INET6;				/* ::10.0.0.1 */
+	k[2].family = AF_INET6;				/* 2001:db8::10.0.0.1 */
+	k[2].addr.s6_addr32[0] = htonl(0x20010db8);
+	k[3].family = AF_INET6;				/* ::1:0:10.0.0.1 */
+	k[3].addr.s6_addr32[2] = htonl(1);
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		KUNIT_EXPECT_TRUE(test, bump(t, k[i], i + 1, 0));
+	KUNIT_EXPECT_EQ(test, t->nr, 6U);
+
+	bits = twg_table_hash_bits(TWG_TABLE_MAX);
+	KUNIT_ASSERT_NE(test, bits, t->hash_bits);
+	buckets = kcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buckets);
+	twg_table_set_max(t, TWG_TABLE_MAX, buckets, bits);
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		KUNIT_EXPECT_EQ(test, row_a(t, k[i]), i + 1);
+}
+
 /* The light list holds exactly the rows of weight 1, oldest first. */
 static void twg_table_light_list(struct kunit *test)
 {
@@ -410,6 +444,7 @@ static void twg_dwell_clock_wrap(struct kunit *test)
 
 static struct kunit_case twg_table_cases[] = {
 	KUNIT_CASE(twg_table_insert_update),
+	KUNIT_CASE(twg_table_key_kinds),
 	KUNIT_CASE(twg_table_light_list),
 	KUNIT_CASE(twg_table_evict),
 	KUNIT_CASE(twg_table_lower_max),
