@@ -6,7 +6,7 @@
 #   make install    install it into /lib/modules/RELEASE/extra and depmod
 #                   (INSTALL_MOD_PATH=DIR stages it under DIR instead)
 #   make demo       boot Debian 12's kernel with twguard, run a workload
-#   make bench      twguard's cost: loaded against not, in one boot
+#   make bench      twguard's cost: loaded against not, within each boot
 #   make test       every test; ends with "N passed, N failed"
 #   make torture    the torture suite at full size, and its report (hours)
 #   make check      sparse and W=1 against 6.1 and 6.12
