@@ -103,6 +103,7 @@ static void twg_table_insert_update(struct kunit *test)
 
 	/* Down to zero: the row goes, and its memory with it. */
 	KUNIT_EXPECT_TRUE(test, bump(t, k, -2, -2));
+	KUNIT_EXPECT_NULL(test, t->last[TWG_KEY_DEST]);	/* it was the last found */
 	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k));
 	KUNIT_EXPECT_EQ(test, t->nr, 1U);
 	/* A decrement with no row makes none. */

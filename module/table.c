@@ -95,6 +95,7 @@ void twg_table_destroy(struct twg_table *t)
 	kfree(t->buckets);
 	t->buckets = NULL;
 	t->nr = 0;
+	memset(t->last, 0, sizeof(t->last));
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_destroy);
 
@@ -131,15 +132,26 @@ size_t twg_table_bytes(const struct twg_table *t)
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_bytes);
 
-struct twg_entry *twg_table_find(const struct twg_table *t,
+/*
+ * The row of @key, or NULL.  A host connects to a few destinations and
+ * serves a few ports far more often than to or on any other, and a
+ * connection's rows are looked up again at its first FIN and its end:
+ * the row its kind of key last found is tried before the hash.
+ */
+struct twg_entry *twg_table_find(struct twg_table *t,
 				 const struct twg_row_key *key)
 {
-	struct twg_entry *e;
+	struct twg_entry **last = &t->last[key->kind];
+	struct twg_entry *e = *last;
 
+	if (e && !memcmp(&e->key, key, sizeof(*key)))
+		return e;
 	hlist_for_each_entry(e, &t->buckets[twg_key_hash(key, t->hash_bits)],
 			     hash)
-		if (!memcmp(&e->key, key, sizeof(*key)))
+		if (!memcmp(&e->key, key, sizeof(*key))) {
+			*last = e;
 			return e;
+		}
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_find);
@@ -148,6 +160,8 @@ static void twg_table_unlink(struct twg_table *t, struct twg_entry *e)
 {
 	hlist_del(&e->hash);
 	list_del(&e->light);
+	if (t->last[e->key.kind] == e)
+		t->last[e->key.kind] = NULL;
 	t->nr--;
 }
 
@@ -187,6 +201,7 @@ struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *k
 	e->key = *key;
 	INIT_LIST_HEAD(&e->light);
 	hlist_add_head(&e->hash, &t->buckets[twg_key_hash(key, t->hash_bits)]);
+	t->last[key->kind] = e;
 	t->nr++;
 	return e;
 }

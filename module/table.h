@@ -20,6 +20,7 @@ enum twg_key_kind {
 	TWG_KEY_DEST,		/* a remote endpoint: family, address, port */
 	TWG_KEY_SERVER,		/* a local port that accepted connections */
 	TWG_KEY_CLIENT,		/* a remote port this host connected to */
+	TWG_NR_KEY_KINDS
 };
 
 struct twg_row_key {
@@ -58,6 +59,8 @@ struct twg_table {
 	u64 evicted;			/* rows dropped to keep within max */
 	struct list_head light;		/* rows of weight 1, oldest first */
 	struct kmem_cache *cache;	/* of struct twg_entry */
+	/* The row each kind of key last found or made, or NULL. */
+	struct twg_entry *last[TWG_NR_KEY_KINDS];
 };
 
 /* Settable row limits: 16 to 16384 rows (1.3 MiB). */
@@ -98,7 +101,7 @@ void twg_table_set_max(struct twg_table *t, unsigned int max,
 unsigned int twg_table_hash_bits(unsigned int max);
 size_t twg_table_bytes(const struct twg_table *t);
 
-struct twg_entry *twg_table_find(const struct twg_table *t,
+struct twg_entry *twg_table_find(struct twg_table *t,
 				 const struct twg_row_key *key);
 struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *key,
 				gfp_t gfp);
