@@ -115,18 +115,23 @@ $(awk '$1 == "churn_pair" { print $2 }' $results | sort -n |
 			  v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')
 EOT
 
+# churn_rows UNIT NOTE: the table's header and its two churn rows, the
+# rate in UNIT, NOTE after the ratio of medians.
+churn_rows() {
+	printf '%-44s %22s %22s\n' "figure" "twguard not loaded" "twguard loaded"
+	printf '%-44s %22s %22s   ratio %s%s\n' "churn, $1 ($ROUNDS x $CONNS)" \
+		"$off_med ($off_min-$off_max)" "$on_med ($on_min-$on_max)" "$ratio" "$2"
+	printf '%-44s %22s %22s   %s\n' "churn, loaded/not loaded in each round" "" \
+		"$pair_med ($pair_q1-$pair_q3)" "median (quartiles)"
+}
+
 if [ -n "${TWG_BENCH_ICOUNT:-}" ]; then
 	# A rate per guest second is one per 10^9 instructions.
 	per_conn() { awk -v r="$1" 'BEGIN { printf "%.0f", 1e9 / r }'; }
 	i_off=$(per_conn "$off_med") i_on=$(per_conn "$on_med")
 	echo
 	echo "== results, guest clock counting instructions (median, with min-max over the rounds)"
-	printf '%-44s %22s %22s\n' "figure" "twguard not loaded" "twguard loaded"
-	printf '%-44s %22s %22s   ratio %s; goal: >= 0.970\n' \
-		"churn, connections/10^9 insns ($ROUNDS x $CONNS)" \
-		"$off_med ($off_min-$off_max)" "$on_med ($on_min-$on_max)" "$ratio"
-	printf '%-44s %22s %22s   %s\n' "churn, loaded/not loaded in each round" "" \
-		"$pair_med ($pair_q1-$pair_q3)" "median (quartiles)"
+	churn_rows "connections/10^9 insns" "; goal: >= 0.970"
 	printf '%-44s %22s %22s   %s\n' "churn, instructions a connection" "$i_off" "$i_on" \
 		"twguard: $((i_on - i_off))"
 	exit 0
@@ -225,11 +230,7 @@ spread() { echo "$1" | sed -n 's/.*(min \([0-9.]*\), max \([0-9.]*\),.*/\1-\2/p'
 
 echo
 echo "== results (median, with min-max over the runs)"
-printf '%-44s %22s %22s\n' "figure" "twguard not loaded" "twguard loaded"
-printf '%-44s %22s %22s   ratio %s\n' "churn, connections/s ($ROUNDS x $CONNS)" \
-	"$off_med ($off_min-$off_max)" "$on_med ($on_min-$on_max)" "$ratio"
-printf '%-44s %22s %22s   %s\n' "churn, loaded/not loaded in each round" "" \
-	"$pair_med ($pair_q1-$pair_q3)" "median (quartiles); the goal is held to the instruction count"
+churn_rows "connections/s" " (the goal is held to the instruction count)"
 # read_rows N SS READ CAT: the read-cost rows at N TIME-WAIT sockets.
 read_rows() {
 	printf '%-44s %22s %22s\n' "ss -tan state time-wait | wc -l, $1 TW, us" \
