@@ -41,12 +41,13 @@ static u32 twg_table_seed __read_mostly;
  */
 static u32 twg_key_hash(const struct twg_row_key *key, unsigned int bits)
 {
-	const u32 *w = key->addr.s6_addr32;
+	const __be32 *w = key->addr.s6_addr32;
 	u32 h;
 
 	BUILD_BUG_ON(sizeof(struct twg_row_key) % sizeof(u32));
 	if (!(w[0] | w[1] | w[2]))
-		h = jhash_3words(w[3], (u32)key->kind << 8 | key->family,
+		h = jhash_3words((__force u32)w[3],
+				 (u32)key->kind << 8 | key->family,
 				 (__force u32)key->port, twg_table_seed);
 	else
 		h = jhash2((const u32 *)key, sizeof(*key) / sizeof(u32),
