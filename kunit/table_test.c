@@ -143,6 +143,8 @@ static void twg_table_key_kinds(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(k); i++)
 		KUNIT_EXPECT_TRUE(test, bump(t, k[i], i + 1, 0));
 	KUNIT_EXPECT_EQ(test, t->nr, 6U);
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		KUNIT_EXPECT_EQ(test, row_a(t, k[i]), i + 1);
 
 	bits = twg_table_hash_bits(TWG_TABLE_MAX);
 	KUNIT_ASSERT_NE(test, bits, t->hash_bits);
