@@ -239,6 +239,9 @@ test_observe_eviction() {
 	# The default bound, filled past: 800 destinations.
 	pp twg-write $dir/destinations_max 768
 	pp ip netns exec $ns twg-churn -p 20000 -P 800 -n 800 client
+	# The sums below hold only if every TIME-WAIT socket is still there.
+	expect_eq "TIME-WAIT, twguard and sockstat" \
+		"$(twg $ns tw_current) $(ns_sockstat_tw $ns)" "835 835"
 	expect_eq "rows at the default limit" "$(cat $dir/destinations_rows)" 768
 	expect_eq "within 64 KiB" "$(($(cat $dir/destinations_bytes) <= 65536))" 1
 	expect_eq "evicted" "$(cat $dir/destinations_evicted)" $((3 + 800 + 16 - 768))
