@@ -123,8 +123,7 @@ static inline struct twg_netns *twg_netns_of_hook(const struct net *net)
  */
 static inline const struct twg_policy *twg_netns_policy(const struct net *net)
 {
-	struct twg_pernet *pn = net_generic(net, twg_net_id);
-	struct twg_netns *ns = READ_ONCE(pn->ns);
+	struct twg_netns *ns = twg_netns_of(net);
 
 	return ns ? rcu_dereference(ns->policy) : NULL;
 }
