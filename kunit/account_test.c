@@ -409,4 +409,4 @@ kunit_test_suite(twg_account_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for twguard");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+TWG_IMPORT_KUNIT_NS();

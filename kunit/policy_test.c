@@ -721,12 +721,56 @@ static void twg_rules_parse_random(struct kunit *test)
 	KUNIT_EXPECT_GT(test, accepted, 10U);
 }
 
+/*
+ * Each family's index keys are read as u64s: they start 8-byte aligned
+ * whatever the other family holds (none, or an odd number of entries).
+ */
+static void twg_index_aligned(struct kunit *test)
+{
+	static const char *const texts[] = {
+		"2001:db8::/32 deny",
+		"10.0.0.0/8 deny\n2001:db8::/32 deny",
+		"10.0.0.0/8 port 80 deny\n10.1.0.0/16 allow\n10.1.2.0/24 deny\n2001:db8::/32 allow",
+	};
+	const struct twg_policy *p;
+	int i, f;
+
+	for (i = 0; i < ARRAY_SIZE(texts); i++) {
+		p = build(test, new_policy(test), texts[i]);
+		for (f = 0; f < 2; f++)
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      IS_ALIGNED(p->index[f].points, sizeof(u64)),
+					      "rules '%s', family %d: keys at %u",
+					      texts[i], f, p->index[f].points);
+	}
+}
+
+/* Only a policy that differs from the kernel's takes tcp_twsk_unique(). */
+static void twg_in_force(struct kunit *test)
+{
+	struct twg_policy *s = new_policy(test);
+
+	KUNIT_EXPECT_FALSE(test, twg_policy_in_force(build(test, s, NULL)));
+	KUNIT_EXPECT_TRUE(test, twg_policy_in_force(build(test, s, "10.0.0.0/8 deny")));
+	s->dry_run = 1;
+	KUNIT_EXPECT_TRUE(test, twg_policy_in_force(build(test, s, NULL)));
+	s->dry_run = 0;
+	s->mode = TWG_MODE_OFF;
+	KUNIT_EXPECT_TRUE(test, twg_policy_in_force(build(test, s, NULL)));
+	s->mode = TWG_MODE_KERNEL;
+	s->min_age_ms = 0;
+	s->timestamps = TWG_TS_KERNEL;
+	KUNIT_EXPECT_FALSE(test, twg_policy_in_force(build(test, s, NULL)));
+}
+
 static struct kunit_case twg_policy_cases[] = {
 	KUNIT_CASE_PARAM(twg_decide_table, decide_gen_params),
 	KUNIT_CASE(twg_decide_kernel_all),
 	KUNIT_CASE(twg_decide_promises),
 	KUNIT_CASE(twg_match_prefixes_and_ports),
 	KUNIT_CASE(twg_match_index_vs_scan),
+	KUNIT_CASE(twg_index_aligned),
+	KUNIT_CASE(twg_in_force),
 	KUNIT_CASE_PARAM(twg_rules_parse_table, parse_gen_params),
 	KUNIT_CASE(twg_rules_parse_nul),
 	KUNIT_CASE(twg_rules_parse_limit),

@@ -209,7 +209,7 @@ static void twg_tw_kill(struct ftrace_regs *fregs)
 		why = TWG_END_EXPIRED;
 	else if (hlist_nulls_unhashed(&tw->tw_node))
 		why = TWG_END_REUSED;
-	else if (!refcount_read(&twsk_net(tw)->ns.count))
+	else if (!check_net(twsk_net(tw)))
 		why = TWG_END_KILLED;
 	else if (syn)
 		why = TWG_END_RECYCLED;
@@ -333,37 +333,96 @@ static struct ftrace_ops twg_tw_ops = {
 #endif
 };
 
+#ifdef TWG_TEST_HOOKS
 /*
- * Two of the five are static functions, and kallsyms_lookup_name() is
- * not exported.  A kprobe registered disabled resolves a name to the
- * same ftrace location ftrace reports, and is removed unarmed: it never
- * patches anything.
+ * Test builds only (scripts/build-module): make one hook target look
+ * missing, or split by the compiler, to prove that the load then fails
+ * with a message naming it.
+ */
+static char *test_hook_missing;
+module_param(test_hook_missing, charp, 0444);
+static char *test_hook_split;
+module_param(test_hook_split, charp, 0444);
+#else
+static const char *const test_hook_missing, *const test_hook_split;
+#endif
+
+static bool twg_test_hook(const char *param, const char *name)
+{
+	return param && !strcmp(param, name);
+}
+
+/*
+ * The address of function @name, or 0 if this kernel has none: a kprobe
+ * registered disabled resolves a name, static functions included
+ * (kallsyms_lookup_name() is not exported), to the same ftrace location
+ * ftrace reports, and is removed unarmed: it never patches anything.
+ */
+static unsigned long twg_symbol_addr(const char *name)
+{
+	struct kprobe kp = {
+		.symbol_name = name,
+		.flags = KPROBE_FLAG_DISABLED,
+	};
+	unsigned long addr;
+
+	if (register_kprobe(&kp))
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+/*
+ * Whether the compiler made a copy of @name that callers may call instead
+ * of it (gcc's .part, .isra and .constprop clones): a hook on the entry of
+ * @name would then miss those calls.  Only a name kallsyms knows is a
+ * clone; 7.2's gcc-16 splits __inet_twsk_schedule() this way.
+ */
+static bool twg_symbol_split(const char *name)
+{
+	static const char *const suffix[] = { "part", "isra", "constprop" };
+	char clone[KSYM_NAME_LEN];
+	int i, n;
+
+	if (twg_test_hook(test_hook_split, name))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(suffix); i++)
+		for (n = 0; n < 2; n++) {
+			snprintf(clone, sizeof(clone), "%s.%s.%d", name,
+				 suffix[i], n);
+			if (twg_symbol_addr(clone))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * Find the five functions, each whole.  A function that is missing
+ * (renamed, inlined away) or split is named, and twguard does not load:
+ * its counts are exact or absent, never silently short.
  */
 static int twg_tw_resolve(void)
 {
-	struct kprobe **kps, *kp;
-	int i, err;
+	int i;
 
-	kp = kcalloc(TWG_FN_COUNT, sizeof(*kp), GFP_KERNEL);
-	kps = kcalloc(TWG_FN_COUNT, sizeof(*kps), GFP_KERNEL);
-	err = -ENOMEM;
-	if (!kp || !kps)
-		goto out;
 	for (i = 0; i < TWG_FN_COUNT; i++) {
-		kp[i].symbol_name = twg_tw_fn_name[i];
-		kp[i].flags = KPROBE_FLAG_DISABLED;
-		kps[i] = &kp[i];
+		const char *name = twg_tw_fn_name[i];
+
+		twg_tw_fn_ip[i] = twg_test_hook(test_hook_missing, name) ?
+				  0 : twg_symbol_addr(name);
+		if (!twg_tw_fn_ip[i]) {
+			pr_err("cannot hook %s(): this kernel has no such function (renamed, or inlined into its callers); not loading\n",
+			       name);
+			return -ENOENT;
+		}
+		if (twg_symbol_split(name)) {
+			pr_err("cannot hook %s(): the compiler split it, and its callers may run a copy its hook does not see; not loading\n",
+			       name);
+			return -EOPNOTSUPP;
+		}
 	}
-	err = register_kprobes(kps, TWG_FN_COUNT);
-	if (err)
-		goto out;
-	for (i = 0; i < TWG_FN_COUNT; i++)
-		twg_tw_fn_ip[i] = (unsigned long)kp[i].addr;
-	unregister_kprobes(kps, TWG_FN_COUNT);
-out:
-	kfree(kps);
-	kfree(kp);
-	return err;
+	return 0;
 }
 
 static int twg_tw_attach(void)
@@ -376,11 +435,16 @@ static int twg_tw_attach(void)
 	/* Fails unless each ip is a traceable function entry. */
 	err = ftrace_set_filter_ips(&twg_tw_ops, twg_tw_fn_ip, TWG_FN_COUNT,
 				    0, 1);
-	if (err)
+	if (err) {
+		pr_err("cannot trace the TIME-WAIT functions (%d): is ftrace available?\n",
+		       err);
 		return err;
+	}
 	err = register_ftrace_function(&twg_tw_ops);
-	if (err)
+	if (err) {
+		pr_err("cannot attach to the TIME-WAIT functions: %d\n", err);
 		ftrace_free_filter(&twg_tw_ops);
+	}
 	return err;
 }
 
@@ -389,8 +453,6 @@ static void twg_tw_detach(void)
 	unregister_ftrace_function(&twg_tw_ops);
 	ftrace_free_filter(&twg_tw_ops);
 }
-
-static bool twg_tw_attached;
 
 /* --- load-time snapshot ------------------------------------------------- */
 
@@ -493,9 +555,7 @@ int twg_hooks_init(void)
 
 	err = twg_tw_attach();
 	if (err)
-		pr_warn("cannot attach to the TIME-WAIT functions (%d): %s and inet_twsk_kill may be inlined in this kernel; tw_* values but tw_overflow stay at 0\n",
-			err, TWG_TW_HASH_SYMBOL);
-	twg_tw_attached = !err;
+		goto err_tracepoints;
 
 	/* Count what exists, then count events: see the comment on top. */
 	stop_machine(twg_snapshot, NULL, NULL);
@@ -511,15 +571,9 @@ err_tracepoints:
 
 void twg_hooks_exit(void)
 {
-	if (twg_tw_attached)
-		twg_tw_detach();
+	twg_tw_detach();
 	twg_tracepoints_unregister();
 	/* No probe runs, or will run, past this point. */
 	tracepoint_synchronize_unregister();
 	WRITE_ONCE(twg_live, false);
-}
-
-bool twg_hooks_tw_attached(void)
-{
-	return twg_tw_attached;
 }

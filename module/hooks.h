@@ -6,6 +6,5 @@
 
 int twg_hooks_init(void);
 void twg_hooks_exit(void);
-bool twg_hooks_tw_attached(void);
 
 #endif /* _TWGUARD_HOOKS_H */

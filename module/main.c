@@ -42,8 +42,6 @@ static int __init twg_init(void)
 	err = twg_hooks_init();
 	if (err)
 		goto err_netns;
-	/* Enforcing needs the entry times the TIME-WAIT hooks keep. */
-	twg_reuse_init(twg_hooks_tw_attached());
 
 	pr_info("version %s loaded\n", TWG_VERSION);
 	return 0;

@@ -21,6 +21,7 @@
 
 #include "netns.h"
 #include "proc.h"
+#include "reuse.h"
 #include "sysfs.h"
 
 unsigned int twg_net_id __read_mostly;
@@ -31,11 +32,23 @@ static DEFINE_MUTEX(twg_netns_mutex);
 static struct twg_stats twg_retired;
 static s64 twg_retired_at_load;
 
-/* The kernel's own count of minisocks tcp_max_tw_buckets refused. */
+/*
+ * The kernel's own count of minisocks tcp_max_tw_buckets refused, summed
+ * over CPUs as /proc/net/netstat does (snmp_fold_field() is no longer
+ * exported from 7.x on, so we fold the one field ourselves).
+ */
 static unsigned long twg_overflow_now(struct net *net)
 {
-	return snmp_fold_field(net->mib.net_statistics,
-			       LINUX_MIB_TCPTIMEWAITOVERFLOW);
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct linux_mib *mib =
+			per_cpu_ptr(net->mib.net_statistics, cpu);
+
+		sum += READ_ONCE(mib->mibs[LINUX_MIB_TCPTIMEWAITOVERFLOW]);
+	}
+	return sum;
 }
 
 /* Sum @ns's per-CPU counters, and its overflows, into @sum. */
@@ -146,6 +159,10 @@ static void __net_exit twg_net_exit(struct net *net)
 	twg_proc_netns_del(net);
 	WRITE_ONCE(pn->ns, NULL);
 	pn->dying = ns;
+	/* Its connect()s are over: its policy no longer needs the hook. */
+	if (ns->policy_in_force)
+		twg_reuse_put();
+	ns->policy_in_force = false;
 	/* Readers of its files finish before this returns. */
 	twg_sysfs_netns_del(ns);
 }

@@ -25,6 +25,7 @@ struct twg_netns {
 	struct twg_stats __percpu *stats;
 	struct twg_policy __rcu *policy;	/* never NULL once published */
 	struct mutex policy_lock;	/* serialises writers of policy */
+	bool policy_in_force;		/* holds a twg_reuse_get(); policy_lock */
 	s64 tw_at_load;			/* minisocks alive when twguard loaded */
 	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
 	struct twg_observe obs;		/* destinations, ports, dwell times */

@@ -251,10 +251,12 @@ struct twg_policy *twg_policy_build(const struct twg_policy *settings,
 						  &pts[f][i], NULL);
 	}
 
+	/* Each family's keys start 8-byte aligned: they are read as u64s. */
 	size = ALIGN(struct_size(p, rules, nr), sizeof(u64));
 	for (f = 0; f < 2; f++)
-		size += npts[f] * sizeof(struct twg_key) +
-			(npts[f] + 1) * sizeof(u32) + nent[f];
+		size = ALIGN(size, sizeof(u64)) +
+		       npts[f] * sizeof(struct twg_key) +
+		       (npts[f] + 1) * sizeof(u32) + nent[f];
 	p = kvzalloc(size, gfp);
 	if (!p)
 		goto out;
@@ -269,6 +271,7 @@ struct twg_policy *twg_policy_build(const struct twg_policy *settings,
 		u32 *starts;
 		u8 *ent;
 
+		off = ALIGN(off, sizeof(u64));
 		ix->nr_points = npts[f];
 		ix->points = off;
 		memcpy((void *)p + off, pts[f], npts[f] * sizeof(struct twg_key));
@@ -348,6 +351,16 @@ enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c)
 	return TWG_VERDICT_DENIED_TOO_YOUNG;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_decide_kernel);
+
+/*
+ * Whether @p decides anything the kernel would not, or counts what it
+ * would: only then is tcp_twsk_unique() taken over for its netns.
+ */
+bool twg_policy_in_force(const struct twg_policy *p)
+{
+	return p->mode != TWG_MODE_KERNEL || p->nr_rules || p->dry_run;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_policy_in_force);
 
 /*
  * Whether twg_policy_decide() under @p may read @c's ts_comparable and

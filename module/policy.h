@@ -147,6 +147,7 @@ const struct twg_rule *twg_rules_first_match(const struct twg_rule *rules,
 					     unsigned int nr,
 					     const struct twg_reuse_ctx *c);
 enum twg_verdict twg_decide_kernel(const struct twg_reuse_ctx *c);
+bool twg_policy_in_force(const struct twg_policy *p);
 bool twg_policy_orders_ts(const struct twg_policy *p);
 enum twg_verdict twg_policy_decide(const struct twg_policy *p,
 				   const struct twg_reuse_ctx *c);

@@ -5,38 +5,54 @@
  * __inet_check_established() and __inet6_check_established() ask
  * tcp_twsk_unique() whether a connect() may take over the 4-tuple of a
  * TIME-WAIT minisock, with the bucket lock held and bottom halves off.
- * twguard replaces that function as livepatch does: an ftrace callback
- * with FTRACE_OPS_FL_IPMODIFY sends the call to twg_twsk_unique(), which
- * returns to the caller in its place.  Our replacement does exactly what
- * the kernel's does on success (a reference on the minisock, write_seq
- * past the old sequence space, ts_recent copied for PAWS) and nothing at
- * all on failure, so a deny leaves no trace and an allow is the kernel's
- * own.  Without a policy in force (mode=kernel, no rule matching) it
- * decides as tcp_twsk_unique() does, line for line.
+ *
+ * The kernel decides wherever no namespace asks otherwise.  While no
+ * namespace has a policy in force (twg_policy_in_force(): a mode other
+ * than kernel, a rule, or a dry run), nothing of twguard is on
+ * tcp_twsk_unique(): the kernel's function runs as it is, stable fixes
+ * and livepatches included.  The first policy put in force places the
+ * hook, the last one cleared removes it (twg_reuse_get() and
+ * twg_reuse_put(), counted per namespace under twg_reuse_mutex).  While
+ * it is in place, its callback looks at the connecting socket's
+ * namespace and leaves the call alone unless that namespace's policy is
+ * in force: the kernel's own code still decides for every other one.
+ *
+ * Where a policy is in force, the call goes to twg_twsk_unique() instead,
+ * as livepatch redirects a function: an ftrace callback with
+ * FTRACE_OPS_FL_IPMODIFY that returns to the caller in its place.  Our
+ * replacement does exactly what the kernel's does on success (a reference
+ * on the minisock, write_seq past the old sequence space, ts_recent
+ * copied) and nothing at all on failure, so a deny leaves no trace and an
+ * allow is the kernel's own.
  *
  * Registering the ftrace_ops switches every CPU over at once; unregistering
  * waits until no CPU can still be in the callback or the replacement
  * (ftrace's RCU-tasks synchronisation for dynamic ops), so no call ever
  * sees a half-installed hook.  FTRACE_OPS_FL_PERMANENT keeps anyone from
  * turning ftrace off under an enforced policy.  If the hook cannot be
- * placed (a livepatch or another IPMODIFY user owns the function, or the
- * kernel has no suitable ftrace), twguard keeps accounting and says it
- * does not enforce: in dmesg, and in policy/enforcing.
+ * placed (a livepatch or another IPMODIFY user owns the function), the
+ * write that asked for a policy fails with EBUSY and changes nothing: a
+ * policy is never shown as set while the kernel decides.
  *
  * Entry time.  A minisock of 6.1 or 6.12 does not record when it entered
  * TIME-WAIT (6.14 added tw_entry_stamp); tw_ts_recent_stamp is the last
- * *received* timestamp, in seconds, and the timer's expiry has one-jiffy
- * precision.  twguard keeps its own stamp, with the connection's RTT, in
- * a hole of the minisock (stamp.h), written by the entry and rearm hooks
- * before the minisock is found by connect().  The stamp is (re)written
- * whenever the kernel (re)starts the 2MSL timer: on entry, on FIN_WAIT2
- * -> TIME_WAIT, and when the minisock acknowledges a retransmitted FIN.
- * Each of these is the last segment the old connection sent, up to the
- * out-of-window ACKs the kernel rate-limits with tw_last_oow_ack_time,
- * which ts_order accounts for.  Minisocks already there at load get an
- * entry time from their timer, one jiffy conservative, and no RTT.  No
- * per-socket allocation, no lookup: the decision reads the minisock it is
- * given.
+ * *received* timestamp, in seconds.  twguard keeps its own stamp, with the
+ * connection's RTT, in a free word of the minisock (stamp.h), written by
+ * the entry and rearm hooks before connect() can find the minisock, and
+ * (re)written whenever the kernel (re)starts the 2MSL timer: on entry, on
+ * FIN_WAIT2 -> TIME_WAIT, and when the minisock acknowledges a
+ * retransmitted FIN.  Each of these is the last segment the old
+ * connection sent, up to the out-of-window ACKs the kernel rate-limits
+ * with tw_last_oow_ack_time, which ts_order accounts for.
+ *
+ * The policy never trusts that word further than the kernel's own state
+ * vouches for it: a minisock hashed around the load may carry what the
+ * slab object held before.  The age a decision uses is the least of the
+ * stamp's, the 2MSL timer's (armed TCP_TIMEWAIT_LEN before it expires,
+ * under the bucket lock connect() takes, so always set by the time a
+ * connect() sees the minisock; one jiffy conservative) and, from 6.14
+ * on, the kernel's tw_entry_stamp.  No per-socket allocation, no lookup:
+ * the decision reads the minisock it is given.
  */
 #include <linux/ftrace.h>
 #include <linux/rcupdate.h>
@@ -50,7 +66,11 @@
 #include "reuse.h"
 #include "stamp.h"
 
-static bool twg_enforcing;
+/* Namespaces whose policy is in force, and whether the hook is placed. */
+static DEFINE_MUTEX(twg_reuse_mutex);
+static unsigned int twg_reuse_users;
+static bool twg_reuse_hooked;
+static bool twg_reuse_closed;	/* unloading: the hook is gone for good */
 
 static u32 twg_stamp_make(u32 now_ms, u32 rtt_ms)
 {
@@ -97,6 +117,26 @@ void twg_reuse_stamp_existing(struct inet_timewait_sock *tw)
 	WRITE_ONCE(*twg_tw_word(tw),
 		   twg_stamp_make(twg_tcp_clock_ms() - age_ms, 0) |
 		   TWG_TW_NODWELL);
+}
+
+/*
+ * The least time @tw can have been in TIME_WAIT by the kernel's own
+ * state, or U32_MAX where the kernel proves nothing (FIN_WAIT2).
+ */
+static u32 twg_kernel_age_bound(const struct inet_timewait_sock *tw)
+{
+	long ticks = (long)(jiffies - (READ_ONCE(tw->tw_timer.expires) -
+				       TCP_TIMEWAIT_LEN));
+	u32 bound;
+
+	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
+		return U32_MAX;
+	bound = ticks > 1 ? jiffies_to_msecs(min_t(long, ticks - 1,
+						   TCP_TIMEWAIT_LEN)) : 0;
+#ifdef TWG_HAVE_TW_ENTRY_STAMP
+	bound = min(bound, twg_tcp_clock_ms() - twg_tw_entry_stamp(tw));
+#endif
+	return bound;
 }
 
 /* What tcp_twsk_unique() calls loopback, for tcp_tw_reuse=2. */
@@ -181,8 +221,9 @@ static void twg_reuse_ctx_fill(struct twg_reuse_ctx *c, const struct sock *sk,
 	c->fin_wait2 = READ_ONCE(tw->tw_substate) == TCP_FIN_WAIT2;
 	c->old_ts = ts_recent_stamp != 0;
 	c->sysctl_reuse = READ_ONCE(net->ipv4.sysctl_tcp_tw_reuse);
-	c->kernel_age_ok = time_after32(ktime_get_seconds(), ts_recent_stamp);
-	c->age_ms = (twg_tcp_clock_ms() - stamp) & TWG_TW_MS_MASK;
+	c->kernel_age_ok = twg_kernel_reuse_age_ok(net, tw, ts_recent_stamp);
+	c->age_ms = min((twg_tcp_clock_ms() - stamp) & TWG_TW_MS_MASK,
+			twg_kernel_age_bound(tw));
 	c->rtt_ms = (stamp & TWG_TW_RTT_MASK) >> TWG_TW_RTT_SHIFT;
 }
 
@@ -277,11 +318,24 @@ static int twg_twsk_unique(struct sock *sk, struct sock *sktw, void *twp)
 
 #if IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
 
+/*
+ * Called at the entry of tcp_twsk_unique(), with the bucket lock held and
+ * bottom halves off: an RCU read-side section.  Only a namespace whose
+ * policy is in force is sent to twg_twsk_unique().
+ */
 static void notrace twg_reuse_ftrace(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_ops *op,
 				     struct ftrace_regs *fregs)
 {
-	twg_fregs_set_ip(fregs, (unsigned long)twg_twsk_unique);
+	const struct sock *sk = (const struct sock *)twg_fregs_arg(fregs, 0);
+	const struct twg_netns *ns = twg_netns_of_hook(sock_net(sk));
+	const struct twg_policy *p;
+
+	if (!ns)
+		return;
+	p = rcu_dereference_check(ns->policy, rcu_read_lock_any_held());
+	if (twg_policy_in_force(p))
+		twg_fregs_set_ip(fregs, (unsigned long)twg_twsk_unique);
 }
 
 static struct ftrace_ops twg_reuse_ops = {
@@ -290,8 +344,8 @@ static struct ftrace_ops twg_reuse_ops = {
 };
 
 /*
- * By name: 6.12 exports tcp_twsk_unique() only when IPv6 is a module, and
- * ftrace resolves names itself.
+ * By name: 6.12 exports tcp_twsk_unique() only when IPv6 is a module, 7.x
+ * not at all, and ftrace resolves names itself.
  */
 static int twg_reuse_hook(void)
 {
@@ -327,36 +381,60 @@ static void twg_reuse_unhook(void)
 #endif
 
 /*
- * Take over tcp_twsk_unique(), if the minisock hooks that stamp entry
- * times are in place (@stamps).  Failing that, twguard loads anyway and
- * observes only.
+ * A namespace puts a policy in force: place the hook if it is the first.
+ * -EBUSY if the hook cannot be placed; nothing is then in force.
  */
-void twg_reuse_init(bool stamps)
+int twg_reuse_get(void)
 {
-	int err;
+	int err = 0;
 
-	if (!stamps) {
-		pr_warn("TIME-WAIT reuse policy not enforced: the TIME-WAIT hooks are missing; policy/enforcing reads 0\n");
-		return;
+	mutex_lock(&twg_reuse_mutex);
+	if (twg_reuse_closed) {
+		err = -ENODEV;
+	} else if (!twg_reuse_users) {
+		err = twg_reuse_hook();
+		if (err) {
+			pr_warn("TIME-WAIT reuse policy refused: cannot take over tcp_twsk_unique() (%d), is a livepatch or another ftrace user modifying it?\n",
+				err);
+			err = -EBUSY;
+		} else {
+			twg_reuse_hooked = true;
+			pr_info("a reuse policy is in force: tcp_twsk_unique() taken over\n");
+		}
 	}
-	err = twg_reuse_hook();
-	if (err) {
-		pr_warn("TIME-WAIT reuse policy not enforced: cannot take over tcp_twsk_unique() (%d), is a livepatch or another ftrace user modifying it? policy/enforcing reads 0\n",
-			err);
-		return;
-	}
-	twg_enforcing = true;
-	pr_info("TIME-WAIT reuse policy enforced at tcp_twsk_unique()\n");
+	if (!err)
+		twg_reuse_users++;
+	mutex_unlock(&twg_reuse_mutex);
+	return err;
 }
 
+/* A namespace's policy is no longer in force: the last one unhooks. */
+void twg_reuse_put(void)
+{
+	mutex_lock(&twg_reuse_mutex);
+	if (!twg_reuse_closed && !WARN_ON(!twg_reuse_users) &&
+	    !--twg_reuse_users) {
+		twg_reuse_unhook();
+		twg_reuse_hooked = false;
+		pr_info("no reuse policy is in force: tcp_twsk_unique() is the kernel's\n");
+	}
+	mutex_unlock(&twg_reuse_mutex);
+}
+
+/* Unloading: the hook goes before anything it reads does. */
 void twg_reuse_exit(void)
 {
-	if (twg_enforcing)
+	mutex_lock(&twg_reuse_mutex);
+	if (twg_reuse_hooked)
 		twg_reuse_unhook();
-	twg_enforcing = false;
+	twg_reuse_hooked = false;
+	twg_reuse_users = 0;
+	twg_reuse_closed = true;
+	mutex_unlock(&twg_reuse_mutex);
 }
 
-bool twg_reuse_enforcing(void)
+/* Whether tcp_twsk_unique() is taken over now, for the root hooks file. */
+bool twg_reuse_hook_placed(void)
 {
-	return twg_enforcing;
+	return READ_ONCE(twg_reuse_hooked);
 }

@@ -4,9 +4,10 @@
 
 #include <net/inet_timewait_sock.h>
 
-void twg_reuse_init(bool stamps);
+int twg_reuse_get(void);
+void twg_reuse_put(void);
 void twg_reuse_exit(void);
-bool twg_reuse_enforcing(void);
+bool twg_reuse_hook_placed(void);
 
 void twg_reuse_stamp(struct inet_timewait_sock *tw, const struct sock *sk);
 void twg_reuse_restamp(struct inet_timewait_sock *tw, u32 now_ms);

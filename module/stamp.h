@@ -6,8 +6,11 @@
  * hook finds its word in the socket it is given.
  *
  * The minisock word sits in the 4-byte hole between tw_priority and
- * tw_timer of struct inet_timewait_sock (all three kernels, found with
- * gdb's ptype /o):
+ * tw_timer of struct inet_timewait_sock up to 6.13 (found with gdb's
+ * ptype /o); from 6.14 on the kernel's own tw_entry_stamp is there, and
+ * the word sits in the padding at the end of the minisock's timer_list
+ * instead.  probe.mk proves, from the tree's own headers, that nothing is
+ * declared where the word goes; the compiler checks the room:
  *
  *   bits  0..17  tcp clock in ms, modulo 2^18 (262 s), when the minisock
  *                last (re)started its 2MSL timer; for a FIN_WAIT2
@@ -36,8 +39,9 @@
  *   bits 30..31  how the connection was opened (enum twg_origin)
  *
  * The build fails, rather than writing over a field, if a kernel fills
- * either hole.  At load, the snapshot rewrites the word of every socket
- * that exists, so none keeps what an earlier load of twguard left.
+ * either place (probe.mk, and the BUILD_BUG_ONs below).  At load, the
+ * snapshot rewrites the word of every socket that exists, so none keeps
+ * what an earlier load of twguard left.
  */
 #ifndef _TWGUARD_STAMP_H
 #define _TWGUARD_STAMP_H
@@ -95,6 +99,8 @@ static inline u32 twg_sk_clock_ms(void)
 	return div_u64(local_clock(), NSEC_PER_MSEC);
 }
 
+#ifdef TWG_TW_WORD_IN_HOLE
+/* 6.1 to 6.13: the 4-byte hole between tw_priority and tw_timer. */
 static inline u32 *twg_tw_word(const struct inet_timewait_sock *tw)
 {
 	BUILD_BUG_ON(offsetof(struct inet_timewait_sock, tw_timer) <
@@ -103,6 +109,27 @@ static inline u32 *twg_tw_word(const struct inet_timewait_sock *tw)
 	return (u32 *)((unsigned long)tw +
 		       offsetofend(struct inet_timewait_sock, tw_priority));
 }
+#elif defined(TWG_TW_WORD_IN_TIMER)
+/*
+ * 6.14 on: tw_entry_stamp fills that hole.  The minisock's timer_list
+ * ends with a u32 (flags) followed by the 4 bytes that align what comes
+ * next (its lockdep_map, or the minisock's tw_tb): padding that no timer
+ * function reads or writes, proven free in this tree by probe.mk.
+ */
+static inline u32 *twg_tw_word(const struct inet_timewait_sock *tw)
+{
+	BUILD_BUG_ON(offsetofend(struct timer_list, flags) + sizeof(u32) >
+		     sizeof(struct timer_list));
+#ifdef CONFIG_LOCKDEP
+	BUILD_BUG_ON(offsetofend(struct timer_list, flags) + sizeof(u32) >
+		     offsetof(struct timer_list, lockdep_map));
+#endif
+	return (u32 *)((unsigned long)&tw->tw_timer +
+		       offsetofend(struct timer_list, flags));
+}
+#else
+#error "probe.mk found no free word in struct inet_timewait_sock"
+#endif
 
 static inline u32 *twg_sk_word(const struct sock *sk)
 {

@@ -23,6 +23,7 @@
 #include "twguard.h"
 #include "hooks.h"
 #include "netns.h"
+#include "reuse.h"
 #include "sysfs.h"
 
 static struct kobject *twg_root;
@@ -67,14 +68,16 @@ static ssize_t root_stats_show(struct kobject *kobj,
 static struct kobj_attribute twg_attr_root_stats =
 	__ATTR(stats, 0444, root_stats_show, NULL);
 
-/* Which hooks are in place: a counter whose hook is missing stays at 0. */
+/*
+ * Which hooks are in place.  The close path and TIME-WAIT hooks always
+ * are: twguard does not load without them.  The reuse hook is placed
+ * only while some namespace has a policy in force.
+ */
 static ssize_t hooks_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	static const char *const state[] = { "missing", "attached" };
-
-	return sysfs_emit(buf, "close_path attached\ntime_wait %s\n",
-			  state[twg_hooks_tw_attached()]);
+	return sysfs_emit(buf, "close_path attached\ntime_wait attached\nreuse_policy %s\n",
+			  twg_reuse_hook_placed() ? "attached" : "kernel");
 }
 
 static struct kobj_attribute twg_attr_hooks = __ATTR_RO(hooks);

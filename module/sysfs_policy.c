@@ -50,6 +50,8 @@ static int twg_policy_replace(struct twg_netns *ns,
 			      const struct twg_rule *rules, unsigned int nr)
 {
 	struct twg_policy *old, *new;
+	bool in_force;
+	int err;
 
 	if (!twg_netns_admin(ns))
 		return -EPERM;
@@ -68,7 +70,20 @@ static int twg_policy_replace(struct twg_netns *ns,
 	}
 	if (sa)
 		twg_setting_set(sa, new, val);
+	in_force = twg_policy_in_force(new);
+	/* The hook is in place before the policy that needs it is seen. */
+	if (in_force && !ns->policy_in_force) {
+		err = twg_reuse_get();
+		if (err) {
+			mutex_unlock(&ns->policy_lock);
+			kvfree(new);
+			return err;
+		}
+	}
 	rcu_assign_pointer(ns->policy, new);
+	if (!in_force && ns->policy_in_force)
+		twg_reuse_put();
+	ns->policy_in_force = in_force;
 	mutex_unlock(&ns->policy_lock);
 
 	kvfree_rcu(old, rcu);
@@ -213,7 +228,13 @@ static struct kobj_attribute twg_attr_rules = __ATTR(rules, 0600, rules_show,
 static ssize_t enforcing_show(struct kobject *kobj, struct kobj_attribute *a,
 			      char *buf)
 {
-	return sysfs_emit(buf, "%d\n", twg_reuse_enforcing());
+	struct twg_netns *ns = twg_kobj_netns(kobj);
+	bool in_force;
+
+	mutex_lock(&ns->policy_lock);
+	in_force = ns->policy_in_force;
+	mutex_unlock(&ns->policy_lock);
+	return sysfs_emit(buf, "%d\n", in_force);
 }
 
 static struct kobj_attribute twg_attr_enforcing = __ATTR_RO(enforcing);

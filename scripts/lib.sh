@@ -7,8 +7,9 @@ TWG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TWG_CACHE=${TWGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/twguard}
 TWG_BUILD=${TWGUARD_BUILD:-$TWG_ROOT/build}
 
-# The three kernels the project supports, by their stable names.
-TWG_KERNELS="debian-6.1 kunit-6.1 kunit-6.12"
+# The kernels the project supports, by their stable names: the stock ones
+# production runs, and the debug builds KUnit runs in (scripts/kernel).
+TWG_KERNELS="debian-6.1 debian-6.12 debian-7.3 kunit-6.1 kunit-6.12 kunit-7.3"
 
 twg_say() { printf '[twguard] %s\n' "$*" >&2; }
 twg_die() { printf '[twguard] error: %s\n' "$*" >&2; exit 1; }

@@ -91,4 +91,35 @@
 #define twg_fregs_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
 #endif
 
+/* A symbol namespace is a string literal from 6.13 on. */
+#ifdef TWG_HAVE_STRING_NS
+#define TWG_IMPORT_KUNIT_NS() MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#else
+#define TWG_IMPORT_KUNIT_NS() MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
+#endif
+
+/*
+ * When a minisock entered TIME_WAIT, in ms of the tcp clock, as the kernel
+ * itself records it for tcp_tw_reuse_delay (6.14): 0 where it does not.
+ */
+#ifdef TWG_HAVE_TW_ENTRY_STAMP
+#define twg_tw_entry_stamp(tw)	READ_ONCE((tw)->tw_entry_stamp)
+#else
+#define twg_tw_entry_stamp(tw)	0
+#endif
+
+/*
+ * The kernel's own clock condition for tcp_tw_reuse: from 6.14 on,
+ * tcp_tw_reuse_delay ms (per netns) past tw_entry_stamp; before, the
+ * seconds clock past the last timestamp received (0 to 1 s).
+ */
+#ifdef TWG_HAVE_TW_ENTRY_STAMP
+#define twg_kernel_reuse_age_ok(net, tw, ts_recent_stamp)		\
+	time_after32(twg_tcp_clock_ms(), twg_tw_entry_stamp(tw) +	\
+		     READ_ONCE((net)->ipv4.sysctl_tcp_tw_reuse_delay))
+#else
+#define twg_kernel_reuse_age_ok(net, tw, ts_recent_stamp)		\
+	time_after32(ktime_get_seconds(), ts_recent_stamp)
+#endif
+
 #endif /* _TWGUARD_COMPAT_H */

@@ -62,3 +62,26 @@ test_abi_documented() {
 	# The walk saw the newest files too.
 	[ -f "$dir/dwell/close_wait" ] && [ -f /proc/net/twguard/destinations ]
 }
+
+# A hook target that is missing, or split by the compiler so that its
+# callers may bypass a hook on its entry, refuses the load with a message
+# naming it: counts are exact or absent (test builds only can pretend).
+test_hooks_refused() {
+	local fn how
+	pp rmmod twguard
+	for how in missing split; do
+		for fn in inet_twsk_kill __inet_twsk_schedule; do
+			dmesg -c >/dev/null
+			if insmod "$TWG_MODULES/twguard.ko" test_hook_$how=$fn 2>/dev/null; then
+				echo "# loaded with $fn $how"
+				return 1
+			fi
+			expect_eq "loaded with $fn $how" "$(grep -c '^twguard ' /proc/modules)" 0
+			expect_eq "root directory with $fn $how" "$(ls -d /sys/kernel/twguard 2>/dev/null)" ""
+			dmesg | grep "twguard: cannot hook $fn(): " | head -n1
+			dmesg | grep -q "twguard: cannot hook $fn(): "
+		done
+	done
+	pp insmod "$TWG_MODULES/twguard.ko"
+	expect_eq "hooks" "$(sed -n 's/^time_wait //p' /sys/kernel/twguard/hooks)" attached
+}

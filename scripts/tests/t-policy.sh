@@ -101,7 +101,7 @@ test_policy_defaults() {
 	expect_eq "timestamps" "$(pol $ns timestamps)" strict
 	expect_eq "dry_run" "$(pol $ns dry_run)" 0
 	expect_eq "rules" "$(pol $ns rules)" ""
-	expect_eq "enforcing" "$(pol $ns enforcing)" 1
+	expect_eq "enforcing" "$(pol $ns enforcing)" 0
 	for f in reuse_allowed reuse_denied_policy reuse_denied_no_timestamps \
 		reuse_denied_too_young reuse_denied_ts_order reuse_denied_fin_wait2 \
 		would_allowed would_denied_policy would_denied_no_timestamps \
@@ -109,8 +109,64 @@ test_policy_defaults() {
 		expect_eq "$f" "$(pol $ns $f)" 0
 		grep -qx "$f 0" "/sys/kernel/twguard/netns/$(netns_inode $ns)/stats"
 	done
-	dmesg | grep -q "twguard: TIME-WAIT reuse policy enforced at tcp_twsk_unique()"
+	expect_eq "hooks: reuse_policy" "$(sed -n 's/^reuse_policy //p' /sys/kernel/twguard/hooks)" kernel
+	expect_eq "twguard on tcp_twsk_unique" "$(reuse_hooked)" no
 	ip netns del $ns
+}
+
+# Whether tracefs lists an ftrace user on tcp_twsk_unique() that modifies
+# where it goes (twguard's, the only one in these guests): yes or no.
+reuse_hooked() {
+	tracefs_mount
+	if grep -q '^tcp_twsk_unique .*\(I\|IPMODIFY\|->\)' $tracefs/enabled_functions; then
+		echo yes
+	else
+		echo no
+	fi
+}
+
+# A predicate for wait_for: no hook of twguard's on tcp_twsk_unique().
+reuse_unhooked() {
+	[ "$(reuse_hooked)" = no ]
+}
+
+# The kernel's tcp_twsk_unique() runs untouched while no namespace has a
+# policy in force: twguard's hook is there only while one has, counted
+# over namespaces, and reuse counts stay exact across the switches.
+test_policy_takeover() {
+	local a=twg-$$-tk-a b=twg-$$-tk-b c
+	reuse_setup $a $b
+	c=$(new_netns tk-c)
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=0
+	expect_eq "hooked, no policy" "$(reuse_hooked)" no
+	fill_tw $a $b 192.0.2.2 7000
+	expect_eq "connect, the kernel's tcp_tw_reuse=0" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	expect_eq "decisions counted, no policy" "$(decisions $a)" 0
+	pol_set $a mode on
+	pol_set $a min_age_ms 0
+	expect_eq "hooked, a's policy" "$(reuse_hooked)" yes
+	expect_eq "hooks file" "$(sed -n 's/^reuse_policy //p' /sys/kernel/twguard/hooks)" attached
+	expect_eq "a enforcing" "$(pol $a enforcing)" 1
+	expect_eq "c enforcing" "$(pol $c enforcing)" 0
+	pol_set $c mode off
+	expect_eq "connect, a's mode=on" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: ok"
+	expect_eq "a reuse_allowed" "$(pol $a reuse_allowed)" 1
+	expect_twg $a tw_reused 1
+	pol_set $a mode kernel
+	pol_set $a min_age_ms 1000
+	expect_eq "a enforcing, cleared" "$(pol $a enforcing)" 0
+	expect_eq "hooked, c's policy left" "$(reuse_hooked)" yes
+	expect_eq "connect, a's policy cleared" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	expect_eq "a reuse_allowed, cleared" "$(pol $a reuse_allowed)" 1
+	# The last policy goes with its namespace.
+	ip netns del $c
+	wait_for 10 reuse_unhooked
+	expect_eq "hooked, none left" "$(reuse_hooked)" no
+	expect_eq "hooks file, none left" "$(sed -n 's/^reuse_policy //p' /sys/kernel/twguard/hooks)" kernel
+	expect_eq "a reuse_allowed vs TcpExt TWRecycled" "$(pol $a reuse_allowed)" "$(ns_tcpext $a TWRecycled)"
+	check_tw $a
+	ip netns del $a
+	ip netns del $b
 }
 
 # Every malformed or out-of-range write gets its errno and changes nothing.
@@ -410,26 +466,70 @@ test_policy_unload_restores_kernel() {
 	ip netns del $d
 }
 
+# mode=kernel is the kernel's own decision, tcp_tw_reuse_delay (7.x) and
+# all: the same verdicts with twguard loaded (its hook off, and its hook
+# placed for another namespace's policy) as without it.
+test_policy_kernel_delay() {
+	local delay how other
+	[ -f /proc/sys/net/ipv4/tcp_tw_reuse_delay ] ||
+		{ echo "# no net.ipv4.tcp_tw_reuse_delay in this kernel"; return 77; }
+	for how in unloaded loaded hooked; do
+		case $how in
+		unloaded) pp rmmod twguard ;;
+		loaded) pp insmod "$TWG_MODULES/twguard.ko" ;;
+		hooked)
+			other=$(new_netns kd-o)
+			pol_set $other mode off ;;
+		esac
+		for delay in 2000 200; do
+			kernel_delay_round $how $delay
+		done
+	done
+	expect_eq "hooked for the other netns" "$(reuse_hooked)" yes
+	ip netns del $other
+}
+
+# One round of test_policy_kernel_delay: two TIME-WAIT sockets fill both
+# ports; a connect() at once is refused under 2000 ms and allowed once
+# the delay has passed.
+kernel_delay_round() {
+	local a=twg-$$-kd-a b=twg-$$-kd-b
+	reuse_setup $a $b
+	fill_tw $a $b 192.0.2.2 7000
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse=1
+	ip netns exec $a sysctl -qw net.ipv4.tcp_tw_reuse_delay=$2
+	if [ $2 = 2000 ]; then
+		expect_eq "$1, delay $2, at once" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	else
+		sleep 0.5
+	fi
+	wait_for 10 reuse_ok $a $b 192.0.2.2 7000
+	echo "# $1, delay $2: allowed once past the delay"
+	if [ $1 != unloaded ]; then
+		expect_eq "$1 enforcing" "$(pol $a enforcing)" 0
+		expect_eq "$1 decisions counted" "$(decisions $a)" 0
+		expect_twg $a tw_reused 1
+	fi
+	ip netns del $a
+	ip netns del $b
+}
+
 # With tcp_twsk_unique() held by someone else (a stand-in for a
-# livepatch), twguard loads, counts, says it does not enforce, and takes
-# the function over once it is free again.
+# livepatch), twguard loads and counts; a policy that cannot be enforced
+# is refused with EBUSY and leaves the kernel's; once the function is free
+# again, the same write succeeds.
 test_policy_observe_only() {
 	local ns
-	pp rmmod twguard
 	pp insmod "$TWG_MODULES/twguard_test_ipmodify.ko"
-	dmesg -c >/dev/null
-	pp insmod "$TWG_MODULES/twguard.ko"
-	dmesg | grep -q "twguard: TIME-WAIT reuse policy not enforced: cannot take over tcp_twsk_unique()"
 	ns=$(new_netns oo)
+	dmesg -c >/dev/null
+	expect_write $ns mode off EBUSY
+	dmesg | grep -q "twguard: TIME-WAIT reuse policy refused: cannot take over tcp_twsk_unique()"
 	expect_eq "enforcing" "$(pol $ns enforcing)" 0
-	pol_set $ns mode off
 	pp ip netns exec $ns twg-churn -n 5 client >/dev/null
 	expect_twg $ns tw_entered 5
-	ip netns del $ns
-	pp rmmod twguard
 	pp rmmod twguard_test_ipmodify
-	pp insmod "$TWG_MODULES/twguard.ko"
-	ns=$(new_netns oo2)
+	pol_set $ns mode off
 	expect_eq "enforcing after" "$(pol $ns enforcing)" 1
 	ip netns del $ns
 }
