@@ -13,8 +13,17 @@
  * the retired totals that /sys/kernel/twguard/stats adds to the live
  * namespaces', counting every minisock TCP is about to purge as killed,
  * and frees the counters.
+ *
+ * Memory.  Everything a netns makes twguard allocate is charged to the
+ * memory cgroup of the task that causes it (__GFP_ACCOUNT, SLAB_ACCOUNT):
+ * the state and counters to whoever creates the netns, a policy to its
+ * writer, a table row to the task whose connect() or close() makes it.
+ * Rows made in softirq (a peer's FIN) are charged where the kernel
+ * charges its own softirq allocations.  A container cannot grow kernel
+ * memory outside its limit through twguard.
  */
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <net/ip.h>
@@ -82,6 +91,39 @@ s64 twg_netns_sum_all(struct twg_stats *sum)
 	return at_load;
 }
 
+/*
+ * May the current task do @what with @ns's files?  As the kernel has it
+ * for its own per-netns files and sysctls (Documentation/admin-guide.md,
+ * "Who sees what"):
+ *
+ *   - a task sees its own netns: its counters always; what names peers,
+ *     and writes, with CAP_NET_ADMIN over the user namespace owning it;
+ *   - a task of another netns than the initial one sees no other netns,
+ *     whatever capabilities it holds over that netns's owner;
+ *   - a task of the initial netns reads every netns's counters, as
+ *     /proc/PID/net/sockstat lets it, and the rest, and writes, with
+ *     CAP_NET_ADMIN in the initial user namespace: the host's admin.
+ *
+ * Return 0, -EACCES for a read refused, -EPERM for a write refused.
+ */
+int twg_netns_access(const struct twg_netns *ns, enum twg_access what)
+{
+	const struct net *own = current->nsproxy->net_ns;
+	int refused = what == TWG_ACCESS_WRITE ? -EPERM : -EACCES;
+
+	if (own == ns->net) {
+		if (what == TWG_ACCESS_COUNTERS ||
+		    ns_capable(ns->net->user_ns, CAP_NET_ADMIN))
+			return 0;
+		return refused;
+	}
+	if (!net_eq(own, &init_net))
+		return -EACCES;
+	if (what == TWG_ACCESS_COUNTERS || capable(CAP_NET_ADMIN))
+		return 0;
+	return refused;
+}
+
 /* The last reference to @ns's kobject is gone. */
 void twg_netns_release(struct twg_netns *ns)
 {
@@ -101,7 +143,7 @@ static struct twg_policy *twg_policy_default(void)
 		.min_age_ms = TWG_MIN_AGE_MS_DEFAULT,
 	};
 
-	return twg_policy_build(&defaults, NULL, 0, GFP_KERNEL);
+	return twg_policy_build(&defaults, NULL, 0, GFP_KERNEL_ACCOUNT);
 }
 
 static int __net_init twg_net_init(struct net *net)
@@ -110,14 +152,14 @@ static int __net_init twg_net_init(struct net *net)
 	struct twg_netns *ns;
 	int err;
 
-	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
 	if (!ns)
 		return -ENOMEM;
 	ns->net = net;
 	ns->overflow_base = twg_overflow_now(net);
 	mutex_init(&ns->policy_lock);
 	RCU_INIT_POINTER(ns->policy, twg_policy_default());
-	ns->stats = alloc_percpu(struct twg_stats);
+	ns->stats = alloc_percpu_gfp(struct twg_stats, GFP_KERNEL_ACCOUNT);
 	if (!ns->stats || !rcu_access_pointer(ns->policy) ||
 	    twg_observe_init(&ns->obs)) {
 		free_percpu(ns->stats);

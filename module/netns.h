@@ -81,15 +81,14 @@ void twg_netns_release(struct twg_netns *ns);
 /* twg_with_netns() for a statement that needs only "s". */
 #define twg_account(net, stmt) twg_with_netns(net, stmt)
 
-/*
- * Whether the current task administers @ns's netns: CAP_NET_ADMIN in the
- * user namespace that owns it, as its sysctls ask.  Writers of every file
- * and readers of the files that name peers must.
- */
-static inline bool twg_netns_admin(const struct twg_netns *ns)
-{
-	return ns_capable(ns->net->user_ns, CAP_NET_ADMIN);
-}
+/* What a task asks of a netns's files (twg_netns_access()). */
+enum twg_access {
+	TWG_ACCESS_COUNTERS,	/* counters, settings: what sockstat shows */
+	TWG_ACCESS_PRIVATE,	/* what names peers: tables, rules, alert */
+	TWG_ACCESS_WRITE,
+};
+
+int twg_netns_access(const struct twg_netns *ns, enum twg_access what);
 
 /*
  * The state of @net, or NULL while it goes away: with bottom halves,

@@ -52,7 +52,7 @@ static struct kmem_cache *twg_entry_cache;
 
 int twg_observe_module_init(void)
 {
-	twg_entry_cache = KMEM_CACHE(twg_entry, 0);
+	twg_entry_cache = KMEM_CACHE(twg_entry, SLAB_ACCOUNT);
 	return twg_entry_cache ? 0 : -ENOMEM;
 }
 
@@ -65,15 +65,15 @@ int twg_observe_init(struct twg_observe *o)
 {
 	int err;
 
-	o->dwell = alloc_percpu(struct twg_dwell_hist);
+	o->dwell = alloc_percpu_gfp(struct twg_dwell_hist, GFP_KERNEL_ACCOUNT);
 	if (!o->dwell)
 		return -ENOMEM;
 	err = twg_table_init(&o->dest, twg_entry_cache, TWG_TABLE_DEFAULT,
-			     GFP_KERNEL);
+			     GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_dwell;
 	err = twg_table_init(&o->ports, twg_entry_cache, TWG_TABLE_DEFAULT,
-			     GFP_KERNEL);
+			     GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_dest;
 	return 0;

@@ -5,7 +5,7 @@
  *
  *   destinations  0400  remote endpoint, TIME-WAIT, live, rate, pressure,
  *                       forecast: the 100 rows with the most TIME-WAIT
- *   ports         0444  side, port, active closes, passive closes
+ *   ports         0400  side, port, active closes, passive closes
  *
  * Why /proc/net and not sysfs: a table of 100 IPv6 endpoints does not fit
  * in the one page a sysfs file may show, and seq_file has no such limit.
@@ -13,10 +13,11 @@
  * netns's files, the files belong to the root of the user namespace that
  * owns the netns, and another netns's table is reachable only through
  * /proc/PID/net of a process in it, which needs ptrace access to that
- * process besides the file's owner.  The destination table names peers,
- * so it is the owner's alone (and a reader must hold CAP_NET_ADMIN over
- * the netns, so that a container's root whose uid happens to own the
- * file on the host is still refused); the ports table names only ports.
+ * process besides the file's owner.  Both tables tell what the netns
+ * talks to, so both are its admin's alone: a reader must also pass
+ * twg_netns_access() (CAP_NET_ADMIN over the netns from inside it, or in
+ * the initial user namespace from the initial netns), so that a
+ * container's root whose uid happens to own the file is still refused.
  *
  * A reader gets one consistent snapshot: the rows it shows are copied
  * under the table's lock, then printed.  An open file holds its netns
@@ -54,11 +55,13 @@ static int twg_proc_destinations_show(struct seq_file *seq, void *v)
 	struct twg_entry *rows;
 	char ep[TWG_KEY_TEXT_MAX];
 	unsigned int i, nr;
+	int err;
 
 	if (!ns)
 		return -ENODEV;
-	if (!twg_netns_admin(ns))
-		return -EACCES;
+	err = twg_netns_access(ns, TWG_ACCESS_PRIVATE);
+	if (err)
+		return err;
 	rows = twg_proc_top(&ns->obs.dest, &nr);
 	if (!rows)
 		return -ENOMEM;
@@ -96,9 +99,13 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 	struct twg_netns *ns = twg_netns_of(seq_file_single_net(seq));
 	struct twg_entry *rows;
 	unsigned int i, nr;
+	int err;
 
 	if (!ns)
 		return -ENODEV;
+	err = twg_netns_access(ns, TWG_ACCESS_PRIVATE);
+	if (err)
+		return err;
 	rows = twg_proc_top(&ns->obs.ports, &nr);
 	if (!rows)
 		return -ENOMEM;
@@ -120,7 +127,7 @@ int twg_proc_netns_add(struct net *net)
 		return -ENOMEM;
 	if (!proc_create_net_single("destinations", 0400, dir,
 				    twg_proc_destinations_show, NULL) ||
-	    !proc_create_net_single("ports", 0444, dir, twg_proc_ports_show,
+	    !proc_create_net_single("ports", 0400, dir, twg_proc_ports_show,
 				    NULL)) {
 		remove_proc_subtree("twguard", net->proc_net);
 		return -ENOMEM;

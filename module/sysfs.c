@@ -215,8 +215,36 @@ static void twg_netns_kobj_release(struct kobject *kobj)
 	twg_netns_release(twg_kobj_netns(kobj));
 }
 
+/*
+ * Every file of a netns's directory is read and written through these,
+ * so that no file can forget the access rules: a file its mode keeps
+ * from group and others (0400, 0600) names peers.
+ */
+static ssize_t twg_netns_attr_show(struct kobject *kobj, struct attribute *attr,
+				   char *buf)
+{
+	enum twg_access what = attr->mode & (0044) ? TWG_ACCESS_COUNTERS :
+						     TWG_ACCESS_PRIVATE;
+	int err = twg_netns_access(twg_kobj_netns(kobj), what);
+
+	return err ?: kobj_sysfs_ops.show(kobj, attr, buf);
+}
+
+static ssize_t twg_netns_attr_store(struct kobject *kobj, struct attribute *attr,
+				    const char *buf, size_t count)
+{
+	int err = twg_netns_access(twg_kobj_netns(kobj), TWG_ACCESS_WRITE);
+
+	return err ?: kobj_sysfs_ops.store(kobj, attr, buf, count);
+}
+
+static const struct sysfs_ops twg_netns_sysfs_ops = {
+	.show = twg_netns_attr_show,
+	.store = twg_netns_attr_store,
+};
+
 static const struct kobj_type twg_netns_ktype = {
-	.sysfs_ops = &kobj_sysfs_ops,
+	.sysfs_ops = &twg_netns_sysfs_ops,
 	.default_groups = twg_netns_groups,
 	.get_ownership = twg_netns_get_ownership,
 	.release = twg_netns_kobj_release,

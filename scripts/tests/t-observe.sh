@@ -155,8 +155,8 @@ test_observe_alert_poll() {
 	ip netns del $ns
 }
 
-# The destination table and the alert name peers: only the netns's admin
-# reads them, from inside or (root on the host) from outside.
+# The tables and the alert tell what the netns talks to: only the netns's
+# admin reads them, from inside or (root on the host) from outside.
 test_observe_private() {
 	local ns dir pid got
 	ns=$(new_netns priv)
@@ -169,7 +169,9 @@ test_observe_private() {
 	expect_eq "uid 1000 in the netns" \
 		"$(ip netns exec $ns twg-write -u 1000 -r /proc/net/twguard/destinations)" EACCES
 	expect_eq "uid 1000 in the netns, ports" \
-		"$(ip netns exec $ns twg-write -u 1000 -r /proc/net/twguard/ports)" ok
+		"$(ip netns exec $ns twg-write -u 1000 -r /proc/net/twguard/ports)" EACCES
+	expect_eq "host root, ports through /proc/PID/net" \
+		"$(twg-write -r /proc/$pid/net/twguard/ports)" ok
 	expect_eq "root without CAP_NET_ADMIN" \
 		"$(ip netns exec $ns twg-write -N -r /proc/net/twguard/destinations)" EACCES
 	expect_eq "root without CAP_NET_ADMIN, alert" "$(twg-write -N -r $dir/alert)" EACCES
@@ -180,6 +182,7 @@ test_observe_private() {
 	expect_eq "container root: own, other, other's alert, other's setting" \
 		"$(echo $got)" "ok EACCES EACCES EACCES"
 	expect_eq "stat destinations" "$(ip netns exec $ns stat -c %a:%u /proc/net/twguard/destinations)" 400:0
+	expect_eq "stat ports" "$(ip netns exec $ns stat -c %a:%u /proc/net/twguard/ports)" 400:0
 	kill $pid
 	wait $pid || true
 	ip netns del $ns
