@@ -75,6 +75,24 @@ static __be32 twg_mask4(unsigned int plen)
 	return plen ? htonl(~0U << (32 - plen)) : 0;
 }
 
+/*
+ * Whether @a and @b agree on their first @plen bits, word by word:
+ * ipv6_prefix_equal() and ipv6_addr_equal() read 64-bit words where the
+ * architecture allows, and struct in6_addr promises only 4-byte
+ * alignment, which a rule or a decision's address may have.
+ */
+static bool twg_v6_prefix_equal(const struct in6_addr *a,
+				const struct in6_addr *b, unsigned int plen)
+{
+	unsigned int i, words = plen / 32, bits = plen % 32;
+
+	for (i = 0; i < words; i++)
+		if (a->s6_addr32[i] != b->s6_addr32[i])
+			return false;
+	return !bits || !((a->s6_addr32[words] ^ b->s6_addr32[words]) &
+			  htonl(~0U << (32 - bits)));
+}
+
 static bool twg_rule_covers(const struct twg_rule *r,
 			    const struct twg_reuse_ctx *c)
 {
@@ -83,7 +101,7 @@ static bool twg_rule_covers(const struct twg_rule *r,
 		return false;
 	if (r->family == AF_INET)
 		return !((c->daddr.v4 ^ r->addr.v4) & twg_mask4(r->plen));
-	return ipv6_prefix_equal(&c->daddr.v6, &r->addr.v6, r->plen);
+	return twg_v6_prefix_equal(&c->daddr.v6, &r->addr.v6, r->plen);
 }
 
 /*
@@ -488,7 +506,7 @@ static int twg_parse_prefix(const struct twg_token *t, struct twg_rule *r)
 		struct in6_addr masked;
 
 		ipv6_addr_prefix(&masked, &r->addr.v6, plen);
-		return ipv6_addr_equal(&masked, &r->addr.v6) ? 0 : -EINVAL;
+		return twg_v6_prefix_equal(&masked, &r->addr.v6, 128) ? 0 : -EINVAL;
 	}
 }
 
