@@ -6,10 +6,11 @@
 #   make install    install it into /lib/modules/RELEASE/extra and depmod
 #                   (INSTALL_MOD_PATH=DIR stages it under DIR instead)
 #   make demo       boot Debian 12's kernel with twguard, run a workload
+#                   (KERNEL=NAME: another kernel, as make bench takes)
 #   make bench      twguard's cost: loaded against not, within each boot
 #   make test       every test; ends with "N passed, N failed"
 #   make torture    the torture suite at full size, and its report (hours)
-#   make check      sparse and W=1 against 6.1 and 6.12
+#   make check      sparse and W=1 against every kernel
 #   make style      checkpatch --strict
 #   make clean
 
@@ -31,11 +32,12 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
 
+# KERNEL=NAME: another of scripts/kernel's kernels than debian-6.1.
 demo:
-	scripts/demo
+	KERNEL=$(KERNEL) scripts/demo
 
 bench:
-	scripts/bench
+	KERNEL=$(KERNEL) scripts/bench
 
 test:
 	scripts/test
