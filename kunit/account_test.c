@@ -368,20 +368,6 @@ static void twg_uncounted_moves(struct kunit *test)
 }
 
 /* Every counter and gauge has a distinct, non-empty sysfs name. */
-static void twg_names(struct kunit *test)
-{
-	int i, j;
-
-	for (i = 0; i < TWG_NR_COUNTERS; i++) {
-		KUNIT_ASSERT_NOT_NULL(test, twg_counter_names[i]);
-		for (j = 0; j < TWG_NR_GAUGES; j++)
-			KUNIT_EXPECT_STRNEQ(test, twg_counter_names[i],
-					    twg_gauge_names[j]);
-	}
-	for (i = 0; i < TWG_NR_GAUGES; i++)
-		KUNIT_ASSERT_NOT_NULL(test, twg_gauge_names[i]);
-}
-
 static struct kunit_case twg_account_cases[] = {
 	KUNIT_CASE(twg_active_close),
 	KUNIT_CASE(twg_passive_close),
@@ -395,7 +381,6 @@ static struct kunit_case twg_account_cases[] = {
 	KUNIT_CASE(twg_overflow),
 	KUNIT_CASE(twg_cross_cpu_sum),
 	KUNIT_CASE(twg_uncounted_moves),
-	KUNIT_CASE(twg_names),
 	{}
 };
 

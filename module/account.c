@@ -24,7 +24,11 @@
 
 #include "account.h"
 
-const char *const twg_counter_names[TWG_NR_COUNTERS] = {
+/*
+ * Sized by their initialisers: account.h declares them with the number of
+ * values, so a value added without a name, last, does not build.
+ */
+const char *const twg_counter_names[] = {
 	[TWG_TW_ENTERED]	 = "tw_entered",
 	[TWG_TW_EXPIRED]	 = "tw_expired",
 	[TWG_TW_KILLED]		 = "tw_killed",
@@ -50,7 +54,7 @@ const char *const twg_counter_names[TWG_NR_COUNTERS] = {
 };
 EXPORT_SYMBOL_IF_KUNIT(twg_counter_names);
 
-const char *const twg_gauge_names[TWG_NR_GAUGES] = {
+const char *const twg_gauge_names[] = {
 	[TWG_TW_CURRENT]	   = "tw_current",
 	[TWG_TW_CURRENT_FIN_WAIT2] = "tw_current_fin_wait2",
 	[TWG_TW_CURRENT_IPV6]	   = "tw_current_ipv6",

@@ -57,6 +57,7 @@
 
 #include "hooks.h"
 #include "netns.h"
+#include "twguard.h"
 #include "observe.h"
 #include "reuse.h"
 
@@ -81,22 +82,11 @@ static bool twg_is_tcp_tw(const struct inet_timewait_sock *tw)
 	return tw->tw_dr == &twsk_net(tw)->ipv4.tcp_death_row;
 }
 
-/* IPv6, v4-mapped addresses excluded: those are IPv4 connections. */
-static bool twg_tw_is_ipv6(const struct inet_timewait_sock *tw)
-{
-#if IS_ENABLED(CONFIG_IPV6)
-	return tw->tw_family == AF_INET6 &&
-	       !ipv6_addr_v4mapped(&tw->tw_v6_daddr);
-#else
-	return false;
-#endif
-}
-
 static void twg_tw_info_of(const struct inet_timewait_sock *tw,
 			   struct twg_tw_info *info)
 {
 	info->fin_wait2 = tw->tw_substate == TCP_FIN_WAIT2;
-	info->ipv6 = twg_tw_is_ipv6(tw);
+	info->ipv6 = twg_skc_is_ipv6(&tw->__tw_common);
 }
 
 /* --- full sockets: tracepoints ------------------------------------------- */
@@ -122,8 +112,8 @@ static void twg_tp_receive_reset(void *data, struct sock *sk)
 {
 	if (!READ_ONCE(twg_live))
 		return;
-	twg_account(sock_net(sk),
-		    twg_account_reset(s, READ_ONCE(sk->sk_state), false));
+	twg_with_netns(sock_net(sk),
+		       twg_account_reset(s, READ_ONCE(sk->sk_state), false));
 }
 
 static void twg_tp_send_reset(TWG_SEND_RESET_PROTO)
@@ -131,8 +121,8 @@ static void twg_tp_send_reset(TWG_SEND_RESET_PROTO)
 	/* A reset answering a segment carries it; an active reset does not. */
 	if (!READ_ONCE(twg_live) || skb || !sk)
 		return;
-	twg_account(sock_net(sk),
-		    twg_account_reset(s, READ_ONCE(sk->sk_state), true));
+	twg_with_netns(sock_net(sk),
+		       twg_account_reset(s, READ_ONCE(sk->sk_state), true));
 }
 
 struct twg_tracepoint {

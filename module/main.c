@@ -36,9 +36,11 @@ static int __init twg_init(void)
 	err = twg_observe_module_init();
 	if (err)
 		goto err_sysfs;
+	/* Policies come later: this only finds what they will hook. */
+	twg_reuse_init();
 	err = twg_netns_init();
 	if (err)
-		goto err_observe;
+		goto err_reuse;
 	err = twg_hooks_init();
 	if (err)
 		goto err_netns;
@@ -48,7 +50,8 @@ static int __init twg_init(void)
 
 err_netns:
 	twg_netns_exit();
-err_observe:
+err_reuse:
+	twg_reuse_exit();
 	twg_observe_module_exit();
 err_sysfs:
 	twg_sysfs_exit();

@@ -78,9 +78,6 @@ void twg_netns_release(struct twg_netns *ns);
 			local_bh_enable();				\
 	} while (0)
 
-/* twg_with_netns() for a statement that needs only "s". */
-#define twg_account(net, stmt) twg_with_netns(net, stmt)
-
 /* What a task asks of a netns's files (twg_netns_access()). */
 enum twg_access {
 	TWG_ACCESS_COUNTERS,	/* counters, settings: what sockstat shows */

@@ -45,6 +45,7 @@
 #include <net/tcp.h>
 
 #include "netns.h"
+#include "twguard.h"
 #include "observe.h"
 #include "stamp.h"
 
@@ -114,8 +115,7 @@ static void twg_dest_key(struct twg_row_key *key, const struct sock_common *c)
 	key->kind = TWG_KEY_DEST;
 	key->port = c->skc_dport;
 #if IS_ENABLED(CONFIG_IPV6)
-	if (c->skc_family == AF_INET6 &&
-	    !ipv6_addr_v4mapped(&c->skc_v6_daddr)) {
+	if (twg_skc_is_ipv6(c)) {
 		key->family = AF_INET6;
 		key->addr = c->skc_v6_daddr;
 		return;

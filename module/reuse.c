@@ -47,11 +47,12 @@
  *
  * The policy never trusts that word further than the kernel's own state
  * vouches for it: a minisock hashed around the load may carry what the
- * slab object held before.  The age a decision uses is the least of the
- * stamp's, the 2MSL timer's (armed TCP_TIMEWAIT_LEN before it expires,
- * under the bucket lock connect() takes, so always set by the time a
- * connect() sees the minisock; one jiffy conservative) and, from 6.14
- * on, the kernel's tw_entry_stamp.  No per-socket allocation, no lookup:
+ * slab object held before.  The stamp's age is used, to the ms, only
+ * while it is no older than the 2MSL timer (armed TCP_TIMEWAIT_LEN before
+ * it expires, under the bucket lock connect() takes, so always set by the
+ * time a connect() sees the minisock) and, from 6.14 on, the kernel's
+ * tw_entry_stamp allow; otherwise the least age they prove, one jiffy
+ * conservative (twg_vouched_age()).  No per-socket allocation, no lookup:
  * the decision reads the minisock it is given.
  */
 #include <linux/ftrace.h>
@@ -62,6 +63,7 @@
 #include <net/tcp.h>
 
 #include "netns.h"
+#include "twguard.h"
 #include "policy.h"
 #include "reuse.h"
 #include "stamp.h"
@@ -120,23 +122,31 @@ void twg_reuse_stamp_existing(struct inet_timewait_sock *tw)
 }
 
 /*
- * The least time @tw can have been in TIME_WAIT by the kernel's own
- * state, or U32_MAX where the kernel proves nothing (FIN_WAIT2).
+ * The age of @tw in TIME_WAIT that a decision may use: @stamp_age, the
+ * age by twguard's word, when the kernel's own state allows it; else the
+ * least age that state proves.  The 2MSL timer was armed at some instant
+ * of the jiffy TCP_TIMEWAIT_LEN before its expiry: the age is less than
+ * one jiffy more, and more than one jiffy less, than the jiffies since.
+ * From 6.14 on, the kernel's tw_entry_stamp (ms, at or before the entry)
+ * bounds it too.  A word left by the slab object's last user is caught
+ * here, and gives way to what the kernel proves.
  */
-static u32 twg_kernel_age_bound(const struct inet_timewait_sock *tw)
+static u32 twg_vouched_age(const struct inet_timewait_sock *tw, u32 stamp_age)
 {
 	long ticks = (long)(jiffies - (READ_ONCE(tw->tw_timer.expires) -
 				       TCP_TIMEWAIT_LEN));
-	u32 bound;
+	u32 most, least;
 
 	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
-		return U32_MAX;
-	bound = ticks > 1 ? jiffies_to_msecs(min_t(long, ticks - 1,
-						   TCP_TIMEWAIT_LEN)) : 0;
+		return stamp_age;	/* never reused: see twg_policy_decide() */
+	ticks = clamp_t(long, ticks, 0, TCP_TIMEWAIT_LEN);
+	most = jiffies_to_msecs(ticks + 1);
+	least = ticks > 1 ? jiffies_to_msecs(ticks - 1) : 0;
 #ifdef TWG_HAVE_TW_ENTRY_STAMP
-	bound = min(bound, twg_tcp_clock_ms() - twg_tw_entry_stamp(tw));
+	most = min(most, twg_tcp_clock_ms() - twg_tw_entry_stamp(tw) + 1);
+	least = min(least, most);
 #endif
-	return bound;
+	return stamp_age <= most ? stamp_age : least;
 }
 
 /* What tcp_twsk_unique() calls loopback, for tcp_tw_reuse=2. */
@@ -203,12 +213,10 @@ static void twg_reuse_ctx_fill(struct twg_reuse_ctx *c, const struct sock *sk,
 	const struct net *net = sock_net(sk);
 	int ts_recent_stamp = READ_ONCE(tcptw->tw_ts_recent_stamp);
 	u32 stamp = READ_ONCE(*twg_tw_word(tw));
-	bool ipv6 = false;
+	bool ipv6 = twg_skc_is_ipv6(&tw->__tw_common);
 
 	memset(c, 0, sizeof(*c));
 #if IS_ENABLED(CONFIG_IPV6)
-	ipv6 = tw->tw_family == AF_INET6 &&
-	       !ipv6_addr_v4mapped(&tw->tw_v6_daddr);
 	if (ipv6)
 		c->daddr.v6 = tw->tw_v6_daddr;
 #endif
@@ -222,8 +230,8 @@ static void twg_reuse_ctx_fill(struct twg_reuse_ctx *c, const struct sock *sk,
 	c->old_ts = ts_recent_stamp != 0;
 	c->sysctl_reuse = READ_ONCE(net->ipv4.sysctl_tcp_tw_reuse);
 	c->kernel_age_ok = twg_kernel_reuse_age_ok(net, tw, ts_recent_stamp);
-	c->age_ms = min((twg_tcp_clock_ms() - stamp) & TWG_TW_MS_MASK,
-			twg_kernel_age_bound(tw));
+	c->age_ms = twg_vouched_age(tw, (twg_tcp_clock_ms() - stamp) &
+					TWG_TW_MS_MASK);
 	c->rtt_ms = (stamp & TWG_TW_RTT_MASK) >> TWG_TW_RTT_SHIFT;
 }
 
@@ -256,7 +264,7 @@ static void twg_reuse_count(const struct net *net, enum twg_verdict v,
 		     TWG_VERDICT_DENIED_FIN_WAIT2);
 	BUILD_BUG_ON(TWG_WOULD_DENIED_FIN_WAIT2 - TWG_WOULD_ALLOWED !=
 		     TWG_VERDICT_DENIED_FIN_WAIT2);
-	twg_account(net, ({
+	twg_with_netns(net, ({
 		s->counter[TWG_REUSE_ALLOWED + v]++;
 		if (dry_run)
 			s->counter[TWG_WOULD_ALLOWED + would]++;
@@ -344,34 +352,51 @@ static struct ftrace_ops twg_reuse_ops = {
 };
 
 /*
+ * The ops's filter is set once, at load, and freed once, at unload: the
+ * hook comes and goes with the policies in between by registering and
+ * unregistering the ops alone.  (6.1's ftrace_free_filter() leaves the
+ * ops pointing at the hashes it frees, so a filter set again after it
+ * would copy, and free again, freed memory.)
+ *
  * By name: 6.12 exports tcp_twsk_unique() only when IPv6 is a module, 7.x
  * not at all, and ftrace resolves names itself.
  */
-static int twg_reuse_hook(void)
+static int twg_reuse_filter(void)
 {
 	char target[] = "tcp_twsk_unique";
-	int err;
 
-	err = ftrace_set_filter(&twg_reuse_ops, target, strlen(target), 1);
-	if (err)
-		return err;
-	err = register_ftrace_function(&twg_reuse_ops);
-	if (err)
-		ftrace_free_filter(&twg_reuse_ops);
-	return err;
+	return ftrace_set_filter(&twg_reuse_ops, target, strlen(target), 1);
+}
+
+static void twg_reuse_filter_free(void)
+{
+	ftrace_free_filter(&twg_reuse_ops);
+}
+
+static int twg_reuse_hook(void)
+{
+	return register_ftrace_function(&twg_reuse_ops);
 }
 
 static void twg_reuse_unhook(void)
 {
 	unregister_ftrace_function(&twg_reuse_ops);
-	ftrace_free_filter(&twg_reuse_ops);
 }
 
 #else
 
-static int twg_reuse_hook(void)
+static int twg_reuse_filter(void)
 {
 	return -EOPNOTSUPP;	/* needs CONFIG_DYNAMIC_FTRACE_WITH_ARGS */
+}
+
+static void twg_reuse_filter_free(void)
+{
+}
+
+static int twg_reuse_hook(void)
+{
+	return -EOPNOTSUPP;
 }
 
 static void twg_reuse_unhook(void)
@@ -379,6 +404,18 @@ static void twg_reuse_unhook(void)
 }
 
 #endif
+
+/* Why no policy can be put in force, or 0: the filter's error at load. */
+static int twg_reuse_filter_err;
+
+/* At load: find tcp_twsk_unique() for the hook policies will need. */
+void twg_reuse_init(void)
+{
+	twg_reuse_filter_err = twg_reuse_filter();
+	if (twg_reuse_filter_err)
+		pr_warn("cannot trace tcp_twsk_unique() (%d): reuse policies will be refused with EBUSY\n",
+			twg_reuse_filter_err);
+}
 
 /*
  * A namespace puts a policy in force: place the hook if it is the first.
@@ -392,7 +429,7 @@ int twg_reuse_get(void)
 	if (twg_reuse_closed) {
 		err = -ENODEV;
 	} else if (!twg_reuse_users) {
-		err = twg_reuse_hook();
+		err = twg_reuse_filter_err ?: twg_reuse_hook();
 		if (err) {
 			pr_warn("TIME-WAIT reuse policy refused: cannot take over tcp_twsk_unique() (%d), is a livepatch or another ftrace user modifying it?\n",
 				err);
@@ -427,6 +464,8 @@ void twg_reuse_exit(void)
 	mutex_lock(&twg_reuse_mutex);
 	if (twg_reuse_hooked)
 		twg_reuse_unhook();
+	if (!twg_reuse_filter_err && !twg_reuse_closed)
+		twg_reuse_filter_free();
 	twg_reuse_hooked = false;
 	twg_reuse_users = 0;
 	twg_reuse_closed = true;

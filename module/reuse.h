@@ -4,6 +4,7 @@
 
 #include <net/inet_timewait_sock.h>
 
+void twg_reuse_init(void);
 int twg_reuse_get(void);
 void twg_reuse_put(void);
 void twg_reuse_exit(void);

@@ -147,6 +147,12 @@ static inline enum twg_origin twg_sk_origin(u32 word)
 
 static inline u32 twg_sk_with_origin(u32 word, enum twg_origin o)
 {
+	/* The words' fields do not overlap, and fill 32 bits. */
+	BUILD_BUG_ON(TWG_TW_MS_MASK & TWG_TW_RTT_MASK);
+	BUILD_BUG_ON((TWG_TW_MS_MASK | TWG_TW_RTT_MASK | TWG_TW_DEST |
+		      TWG_TW_NODWELL) != U32_MAX);
+	BUILD_BUG_ON((TWG_SK_MS_MASK | TWG_SK_STAMPED |
+		      3U << TWG_SK_ORIGIN_SHIFT) != U32_MAX);
 	return (word & ~(3U << TWG_SK_ORIGIN_SHIFT)) |
 	       (u32)o << TWG_SK_ORIGIN_SHIFT;
 }

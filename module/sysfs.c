@@ -94,10 +94,11 @@ static const struct attribute_group twg_root_group = {
 };
 
 /*
- * What every writable file refuses before it parses: a write of a page or
- * more (sysfs hands a store one page and cuts the rest, so it would be
- * parsed cut), and a NUL byte (kstrtou32() and sysfs_streq() stop at one
- * and would take what came before).
+ * What every writable file refuses before it parses: a write of a whole
+ * page (kernfs refuses a longer one with E2BIG itself; one of exactly a
+ * page reaches the store, but what a file takes must read back in the
+ * one page a show fills, newline included), and a NUL byte (kstrtou32()
+ * and sysfs_streq() stop at one and would take what came before).
  */
 int twg_store_check(const char *buf, size_t count)
 {

@@ -27,6 +27,12 @@
  *             connection's TSval (PAWS must drop it).  Prints "paws:
  *             fresh delivered|lost old delivered|dropped" and exits 0
  *             only for "fresh delivered old dropped".  IPv4 only.
+ *   seq       from LPORT, make a connection and close it client first,
+ *             noting where its sequence space ended; connect() again from
+ *             LPORT (retrying up to 5 s).  A reuse starts the new sequence
+ *             space 65537 past the old one's end, as tcp_twsk_unique()
+ *             does.  Prints "seq: old_end E new_isn I want W" and exits 0
+ *             only if I is W.
  *
  * The listener is ADDR:PORT in the caller's netns; client sockets are made
  * in the netns mounted at NETNS.
@@ -405,6 +411,56 @@ static int mode_paws(int lfd)
 	return !(fresh && !old);
 }
 
+/* --- seq ------------------------------------------------------------------- */
+
+/*
+ * The next sequence number @fd will send.  Leaving repair mode clears
+ * SO_REUSEADDR (sk_reuse): set again, so that the TIME-WAIT socket @fd
+ * leaves lets the next bind() to its port through.
+ */
+static uint32_t send_seq(int fd)
+{
+	uint32_t seq = queue_seq(fd, TWG_SEND_QUEUE);
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("SO_REUSEADDR");
+	return seq;
+}
+
+static int mode_seq(int lfd)
+{
+	uint32_t end, isn, want;
+	long long deadline;
+	int cfd, afd;
+
+	cfd = try_connect();
+	if (cfd < 0)
+		die("first connect");
+	afd = accept_one(lfd, NULL);
+	/* The FIN takes one sequence number past what is queued to send. */
+	end = send_seq(cfd) + 1;
+	close_client_first(cfd, afd, NULL);
+
+	deadline = now_us() + 5000000;
+	while ((cfd = try_connect()) < 0) {
+		if (now_us() > deadline) {
+			printf("seq: no reuse within 5 s\n");
+			return 1;
+		}
+		usleep(1000);
+	}
+	afd = accept_one(lfd, NULL);
+	/* The SYN took one: the ISN is one before what is queued to send. */
+	isn = send_seq(cfd) - 1;
+	want = end + 65535 + 2;
+	if (!want)
+		want = 1;
+	printf("seq: old_end %u new_isn %u want %u\n", end, isn, want);
+	close_client_first(cfd, afd, NULL);
+	return isn != want;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode;
@@ -447,8 +503,10 @@ int main(int argc, char **argv)
 		return mode_age(lfd);
 	if (!strcmp(mode, "paws") && lport)
 		return mode_paws(lfd);
+	if (!strcmp(mode, "seq") && lport)
+		return mode_seq(lfd);
 usage:
 	fprintf(stderr, "usage: twg-reuse [-6] -a ADDR -p PORT -C NETNS [-B LPORT] %s\n",
-		"connect|age|paws");
+		"connect|age|paws|seq");
 	return 2;
 }
