@@ -448,6 +448,30 @@ test_policy_write_seq() {
 	ip netns del $b
 }
 
+# A TIME-WAIT socket that was there before twguard loaded has no stamp of
+# twguard's, only what the load made of its timer: a policy reuses it by
+# that age (one jiffy conservative), and counts it.
+test_policy_reuse_existing() {
+	local a=twg-$$-re-a b=twg-$$-re-b
+	pp rmmod twguard
+	reuse_setup $a $b
+	fill_tw $a $b 192.0.2.2 7000
+	pp insmod "$TWG_MODULES/twguard.ko"
+	expect_twg $a tw_at_load 2
+	pol_set $a mode on
+	pol_set $a min_age_ms 3000
+	# Seconds younger than that: too young, by the age the load gave.
+	expect_eq "connect at once" "$(reuse_connect $a $b 192.0.2.2 7000)" "connect: EADDRNOTAVAIL"
+	[ "$(pol $a reuse_denied_too_young)" -ge 1 ]
+	wait_for 10 reuse_ok $a $b 192.0.2.2 7000
+	expect_eq "$a reuse_allowed" "$(pol $a reuse_allowed)" "$(ns_tcpext $a TWRecycled)"
+	[ "$(pol $a reuse_allowed)" -ge 1 ]
+	expect_twg $a tw_reused "$(pol $a reuse_allowed)"
+	check_tw $a
+	ip netns del $a
+	ip netns del $b
+}
+
 # Writers need CAP_NET_ADMIN over the netns: a container's root sets its
 # own policy, and neither another netns's nor, unprivileged, any.
 test_policy_privileges() {
