@@ -419,7 +419,8 @@ void twg_reuse_init(void)
 
 /*
  * A namespace puts a policy in force: place the hook if it is the first.
- * -EBUSY if the hook cannot be placed; nothing is then in force.
+ * -EBUSY if the hook cannot be placed, -ENOMEM if ftrace ran out of
+ * memory placing it; nothing is then in force.
  */
 int twg_reuse_get(void)
 {
@@ -430,11 +431,11 @@ int twg_reuse_get(void)
 		err = -ENODEV;
 	} else if (!twg_reuse_users) {
 		err = twg_reuse_filter_err ?: twg_reuse_hook();
-		if (err) {
+		if (err && err != -ENOMEM) {
 			pr_warn("TIME-WAIT reuse policy refused: cannot take over tcp_twsk_unique() (%d), is a livepatch or another ftrace user modifying it?\n",
 				err);
 			err = -EBUSY;
-		} else {
+		} else if (!err) {
 			twg_reuse_hooked = true;
 			pr_info("a reuse policy is in force: tcp_twsk_unique() taken over\n");
 		}

@@ -27,10 +27,13 @@ i=0 failed=0
 for t in $tests; do
 	i=$((i + 1))
 	echo "# ---- $t"
+	start=$(cut -d' ' -f1 /proc/uptime)
 	# Its own shell, not a subshell in an "if": errexit is ignored in any
 	# command whose status is tested, which would let a failed check pass.
 	sh -e -c '. ./lib.sh; for f in ./t-*.sh; do . "$f"; done; PATH=$PWD:$PATH; '"$t"
 	rc=$?
+	# How long it took, for the choice of what runs where (testing.md).
+	echo "# ---- $t took $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 	if [ $rc -eq 0 ]; then
 		out "    ok $i ${t#test_}"
 	elif [ $rc -eq 77 ]; then
