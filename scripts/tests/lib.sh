@@ -150,6 +150,11 @@ count_transitions() {
 	grep -c "protocol=IPPROTO_TCP.*newstate=$state" $tracefs/trace || true
 }
 
+# uptime_ms: the guest's uptime in ms (10 ms steps).
+uptime_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
 # twg_is NS FILE WANT: a predicate for wait_for, read afresh on each poll.
 twg_is() {
 	[ "$(twg "$1" "$2")" = "$3" ]

@@ -22,7 +22,7 @@ figure() {
 
 # Inputs per writable file for the fuzzer; TWG_TORTURE_INPUTS overrides.
 torture_inputs() {
-	echo "${TWG_TORTURE_INPUTS:-$(torture_size 2000 300 100000 100000)}"
+	echo "${TWG_TORTURE_INPUTS:-$(torture_size 2000 150 100000 100000)}"
 }
 
 # The writable files of netns directory $1, and what each accepts, in the
@@ -153,7 +153,7 @@ churn_ns() {
 # and after the last load the counters agree with the kernel.
 test_torture_unload() {
 	local cycles i ns all="" idle="" errs=/tmp/unload.errs lost=0
-	cycles=$(torture_size 20 5 1000 200)
+	cycles=$(torture_size 20 3 1000 200)
 	rm -f $torture_stop $errs
 	touch $errs
 	for i in 1 2 3; do
@@ -182,7 +182,7 @@ test_torture_unload() {
 	done
 	touch $torture_stop
 	wait
-	figure unload_cycles $cycles "$(torture_size 20 5 1000 200)"
+	figure unload_cycles $cycles "$(torture_size 20 3 1000 200)"
 	for ns in $all; do
 		wait_for 90 ns_tw_is $ns 0
 		check_tw $ns || { lost=$((lost + 1)); twg $ns stats; }
@@ -275,7 +275,7 @@ rules_list() {
 # reader checks that every read is one whole value that was written.
 test_torture_concurrent_writers() {
 	local ns dir n
-	n=$(torture_size 1000 300 10000 3000)
+	n=$(torture_size 300 60 10000 3000)
 	ns=$(new_netns cw)
 	dir=/sys/kernel/twguard/netns/$(netns_inode $ns)
 	# Few ports: connections find TIME-WAIT on each, and ask the policy.
@@ -296,7 +296,7 @@ test_torture_concurrent_writers() {
 	pp twg-race $dir/pressure_alert_pct $n 0 50 100
 	touch $torture_stop
 	wait
-	figure concurrent_writes_per_file $((n * $(nproc))) "$(($(torture_size 1000 300 10000 3000) * 2))"
+	figure concurrent_writes_per_file $((n * $(nproc))) "$(($(torture_size 300 60 10000 3000) * 2))"
 	# Connections made decisions meanwhile.
 	[ $(($(twg $ns policy/reuse_allowed) + $(twg $ns policy/reuse_denied_policy) +
 		$(twg $ns policy/reuse_denied_too_young))) -gt 0 ] ||
