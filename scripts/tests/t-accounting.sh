@@ -126,6 +126,34 @@ test_fin_wait2() {
 	ip netns del $b
 }
 
+# A FIN processed from a socket's backlog, by the task that owns it:
+# TIME-WAIT is then made in process context, where twguard's minisock
+# hooks run with nothing disabled (hooks.c).  Counted as from a softirq.
+test_fin_from_backlog() {
+	local ns n=10 from
+	ns=$(new_netns bl)
+	tracefs_mount
+	echo tcp_time_wait >$tracefs/set_ftrace_filter
+	echo 1 >$tracefs/options/func_stack_trace
+	echo function >$tracefs/current_tracer
+	echo >$tracefs/trace
+	pp ip netns exec $ns twg-churn -n $n backlog
+	echo 0 >$tracefs/tracing_on
+	from=$(grep -c '=> __release_sock' $tracefs/trace || true)
+	echo nop >$tracefs/current_tracer
+	echo 0 >$tracefs/options/func_stack_trace
+	echo >$tracefs/set_ftrace_filter
+	echo 1 >$tracefs/tracing_on
+	echo "# TIME-WAIT made from a socket's backlog: $from of $n"
+	[ "$from" -gt 0 ] || { echo "# no FIN was processed from a backlog"; return 1; }
+	expect_twg $ns tw_entered $n
+	expect_twg $ns tw_current $n
+	expect_twg $ns close_active $n
+	expect_eq "$ns TcpExt TW" "$(ns_tcpext $ns TW)" $n
+	check_tw $ns
+	ip netns del $ns
+}
+
 test_overflow() {
 	local ns
 	ns=$(new_netns ovf)

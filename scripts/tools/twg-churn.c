@@ -14,6 +14,13 @@
  *   simultaneous  both sides close with their FINs queued behind unread
  *                 data, so that each FIN crosses the other: one side
  *                 passes through CLOSING, both end in TIME-WAIT
+ *   backlog       the connecting side shuts down its sending half; the
+ *                 accepting side fills the connecting side's receive
+ *                 window and closes.  The connecting side reads it all:
+ *                 each window update it sends from read() brings more
+ *                 data on loopback, at last the FIN, while read() owns the
+ *                 socket, so the FIN is processed from the socket's
+ *                 backlog and TIME-WAIT is made in process context
  *   halfclose     the connecting side closes, the accepting side holds
  *                 its end open (CLOSE_WAIT, FIN_WAIT2 on the other side)
  *                 until its standard input ends, then closes it
@@ -223,6 +230,16 @@ static void fill(int fd)
 		die("write");
 }
 
+static void close_from_backlog(int cfd, int afd)
+{
+	if (shutdown(cfd, SHUT_WR))
+		die("shutdown");
+	fill(afd);
+	close(afd);
+	drain(cfd, 0);
+	close(cfd);
+}
+
 /*
  * With unsent data ahead of it, a FIN stays queued.  Queue one on each
  * side, then let the data flow: each side receives the other's FIN before
@@ -335,6 +352,8 @@ int main(int argc, char **argv)
 			close_reset(cfd, afd);
 		else if (!strcmp(mode, "simultaneous"))
 			close_simultaneous(cfd, afd);
+		else if (!strcmp(mode, "backlog"))
+			close_from_backlog(cfd, afd);
 		else if (!strcmp(mode, "halfclose"))
 			close(cfd), held[i] = afd;
 		else if (!strcmp(mode, "open"))
@@ -377,6 +396,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: twg-churn [-6] [-a ADDR] [-p PORT] [-P PORTS] [-n COUNT] %s\n%s\n",
 		"[-C NETNS] [-B PORT] [-w MSEC]",
-		"    client|server|reset|simultaneous|halfclose|open");
+		"    client|server|reset|simultaneous|backlog|halfclose|open");
 	return 2;
 }
