@@ -286,6 +286,23 @@ static void twg_tw_end_reason(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tw_balance(s), 0);
 }
 
+/* A connect() refused a 4-tuple: bound, or from the range, with TIME-WAIT. */
+static void twg_connect_refused(struct kunit *test)
+{
+	struct twg_stats *s = &((struct twg_account_fixture *)test->priv)->s;
+
+	twg_account_connect_refused(s, false, false);
+	twg_account_connect_refused(s, false, true);
+	twg_account_connect_refused(s, false, true);
+	twg_account_connect_refused(s, true, false);
+	twg_account_connect_refused(s, true, true);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_CONNECT_NO_PORT], 3);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_CONNECT_NO_PORT_TW], 2);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_CONNECT_BOUND_TAKEN], 2);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_CLOSE_ACTIVE], 0);
+	expect_full_gauges_zero(test, s);
+}
+
 static void twg_overflow(struct kunit *test)
 {
 	struct twg_stats *s = &((struct twg_account_fixture *)test->priv)->s;
@@ -379,6 +396,7 @@ static struct kunit_case twg_account_cases[] = {
 	KUNIT_CASE(twg_existing_at_load),
 	KUNIT_CASE_PARAM(twg_tw_end_reason, twg_end_gen_params),
 	KUNIT_CASE(twg_overflow),
+	KUNIT_CASE(twg_connect_refused),
 	KUNIT_CASE(twg_cross_cpu_sum),
 	KUNIT_CASE(twg_uncounted_moves),
 	{}

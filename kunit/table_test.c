@@ -10,6 +10,7 @@
 #include <net/tcp_states.h>
 
 #include "account.h"
+#include "closewait.h"
 #include "stamp.h"
 #include "table.h"
 
@@ -175,6 +176,88 @@ static void twg_table_light_list(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohl(e->key.addr.s6_addr32[3]), 0x0a000002);
 	e = list_last_entry(&t->light, struct twg_entry, light);
 	KUNIT_EXPECT_EQ(test, ntohl(e->key.addr.s6_addr32[3]), 0x0a000003);
+}
+
+/*
+ * A row that counted a failure keeps weight 1 more: it stays when its
+ * counts drop to 0, light, and gives its place to a newcomer first.
+ */
+static void twg_table_failures(struct kunit *test)
+{
+	struct twg_table *t = fixture_table(test);
+	struct twg_row_key k = dest4(1, 80), k2 = dest4(2, 80);
+	struct twg_entry *e;
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE(test, bump(t, k, 2, 1));
+	e = twg_table_find(t, &k);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	twg_table_fail(t, e);
+	twg_table_fail(t, e);
+	KUNIT_EXPECT_EQ(test, e->c, 2U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->light));
+	/* Nothing left but the failures: weight 1, on the light list. */
+	KUNIT_EXPECT_TRUE(test, bump(t, k, -2, -1));
+	e = twg_table_find(t, &k);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_EQ(test, e->a + e->b, 0U);
+	KUNIT_EXPECT_EQ(test, e->c, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&t->light, struct twg_entry,
+						   light), e);
+	/* A count again: weight 2, off the list, and back on at 1. */
+	KUNIT_EXPECT_TRUE(test, bump(t, k, 1, 0));
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->light));
+	KUNIT_EXPECT_TRUE(test, bump(t, k, -1, 0));
+	KUNIT_EXPECT_FALSE(test, list_empty(&t->light));
+	/* A failure on a new row (made with weight 0): it is kept. */
+	e = twg_table_get(t, &k2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	twg_table_fail(t, e);
+	KUNIT_EXPECT_EQ(test, t->nr, 2U);
+	/* Full of heavier rows: the failure-only rows go first. */
+	for (i = 3; i <= TWG_TABLE_MIN; i++)
+		KUNIT_ASSERT_TRUE(test, bump(t, dest4(i, 80), 2, 0));
+	KUNIT_EXPECT_TRUE(test, bump(t, dest4(100, 80), 1, 0));
+	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k));
+	KUNIT_EXPECT_EQ(test, t->evicted, 1ULL);
+	/* Saturates. */
+	e = twg_table_find(t, &k2);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->c = U32_MAX;
+	twg_table_fail(t, e);
+	KUNIT_EXPECT_EQ(test, e->c, U32_MAX);
+}
+
+/* The ports with the most CLOSE_WAIT, most first, ties by index. */
+static void twg_close_wait_top_sorted(struct kunit *test)
+{
+	struct twg_close_wait *cw;
+	unsigned int top[4], nr;
+
+	cw = kvcalloc(2 * TWG_CW_PORTS, sizeof(*cw), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cw);
+	KUNIT_EXPECT_EQ(test, twg_close_wait_top(cw, top, 4), 0U);
+
+	cw[twg_close_wait_index(TWG_KEY_SERVER, 80)].n = 5;
+	cw[twg_close_wait_index(TWG_KEY_SERVER, 0)].n = 1;
+	cw[twg_close_wait_index(TWG_KEY_CLIENT, 443)].n = 9;
+	cw[twg_close_wait_index(TWG_KEY_CLIENT, 65535)].n = 5;
+	cw[twg_close_wait_index(TWG_KEY_SERVER, 8080)].n = 2;
+	KUNIT_EXPECT_EQ(test, twg_close_wait_index(TWG_KEY_CLIENT, 65535),
+			2 * TWG_CW_PORTS - 1);
+
+	nr = twg_close_wait_top(cw, top, 4);
+	KUNIT_ASSERT_EQ(test, nr, 4U);
+	KUNIT_EXPECT_EQ(test, top[0], twg_close_wait_index(TWG_KEY_CLIENT, 443));
+	KUNIT_EXPECT_EQ(test, top[1], twg_close_wait_index(TWG_KEY_SERVER, 80));
+	KUNIT_EXPECT_EQ(test, top[2], twg_close_wait_index(TWG_KEY_CLIENT, 65535));
+	KUNIT_EXPECT_EQ(test, top[3], twg_close_wait_index(TWG_KEY_SERVER, 8080));
+	/* Fewer places than ports: the heaviest keep them. */
+	nr = twg_close_wait_top(cw, top, 1);
+	KUNIT_ASSERT_EQ(test, nr, 1U);
+	KUNIT_EXPECT_EQ(test, top[0], twg_close_wait_index(TWG_KEY_CLIENT, 443));
+	KUNIT_EXPECT_EQ(test, twg_close_wait_top(cw, top, 0), 0U);
+	kvfree(cw);
 }
 
 static void twg_table_evict(struct kunit *test)
@@ -443,6 +526,8 @@ static struct kunit_case twg_table_cases[] = {
 	KUNIT_CASE(twg_table_insert_update),
 	KUNIT_CASE(twg_table_key_kinds),
 	KUNIT_CASE(twg_table_light_list),
+	KUNIT_CASE(twg_table_failures),
+	KUNIT_CASE(twg_close_wait_top_sorted),
 	KUNIT_CASE(twg_table_evict),
 	KUNIT_CASE(twg_table_lower_max),
 	KUNIT_CASE(twg_table_top_sorted),

@@ -51,6 +51,9 @@ const char *const twg_counter_names[] = {
 	[TWG_WOULD_DENIED_TOO_YOUNG]	 = "would_denied_too_young",
 	[TWG_WOULD_DENIED_TS_ORDER]	 = "would_denied_ts_order",
 	[TWG_WOULD_DENIED_FIN_WAIT2]	 = "would_denied_fin_wait2",
+	[TWG_CONNECT_NO_PORT]		 = "connect_no_port",
+	[TWG_CONNECT_NO_PORT_TW]	 = "connect_no_port_tw",
+	[TWG_CONNECT_BOUND_TAKEN]	 = "connect_bound_taken",
 };
 EXPORT_SYMBOL_IF_KUNIT(twg_counter_names);
 
@@ -183,6 +186,23 @@ void twg_account_tw_end(struct twg_stats *s, const struct twg_tw_info *tw,
 	twg_tw_gauges(s, tw, -1);
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_account_tw_end);
+
+/*
+ * A connect() was refused a 4-tuple: from a port it had bound (@bound),
+ * or from the ephemeral range, towards a destination that held TIME-WAIT
+ * of this netns (@tw) or not.
+ */
+void twg_account_connect_refused(struct twg_stats *s, bool bound, bool tw)
+{
+	if (bound) {
+		s->counter[TWG_CONNECT_BOUND_TAKEN]++;
+		return;
+	}
+	s->counter[TWG_CONNECT_NO_PORT]++;
+	if (tw)
+		s->counter[TWG_CONNECT_NO_PORT_TW]++;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_account_connect_refused);
 
 /*
  * A FIN reached a FIN_WAIT2 minisock: it is a TIME_WAIT one now, still

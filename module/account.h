@@ -40,6 +40,13 @@ enum twg_counter {
 	TWG_WOULD_DENIED_TOO_YOUNG,
 	TWG_WOULD_DENIED_TS_ORDER,
 	TWG_WOULD_DENIED_FIN_WAIT2,
+	/*
+	 * connect()s refused a 4-tuple (EADDRNOTAVAIL): observe.c.  Shown
+	 * after tw_at_load in the stats files, whose order only grows.
+	 */
+	TWG_CONNECT_NO_PORT,
+	TWG_CONNECT_NO_PORT_TW,
+	TWG_CONNECT_BOUND_TAKEN,
 	TWG_NR_COUNTERS
 };
 
@@ -156,6 +163,7 @@ void twg_account_tw_enter(struct twg_stats *s, const struct twg_tw_info *tw);
 void twg_account_tw_end(struct twg_stats *s, const struct twg_tw_info *tw,
 			enum twg_tw_end why);
 void twg_account_tw_fin_wait2_done(struct twg_stats *s);
+void twg_account_connect_refused(struct twg_stats *s, bool bound, bool tw);
 void twg_account_tw_existing(struct twg_stats *s, const struct twg_tw_info *tw);
 void twg_account_state_existing(struct twg_stats *s, int state);
 void twg_stats_add(struct twg_stats *sum, const struct twg_stats *s);

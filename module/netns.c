@@ -157,6 +157,7 @@ static int __net_init twg_net_init(struct net *net)
 		return -ENOMEM;
 	ns->net = net;
 	ns->overflow_base = twg_overflow_now(net);
+	ns->since = ktime_get_boottime_seconds();
 	mutex_init(&ns->policy_lock);
 	RCU_INIT_POINTER(ns->policy, twg_policy_default());
 	ns->stats = alloc_percpu_gfp(struct twg_stats, GFP_KERNEL_ACCOUNT);

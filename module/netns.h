@@ -28,6 +28,7 @@ struct twg_netns {
 	bool policy_in_force;		/* holds a twg_reuse_get(); policy_lock */
 	s64 tw_at_load;			/* minisocks alive when twguard loaded */
 	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
+	time64_t since;			/* boot time, s, when twguard began */
 	struct twg_observe obs;		/* destinations, ports, dwell times */
 	struct list_head node;		/* on twg_netns_list */
 };

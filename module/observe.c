@@ -154,6 +154,7 @@ bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
 	o->alert.key = e->key;
 	o->alert.pressure = pct;
 	o->alert.above = above;
+	o->alert.exhausted = false;
 	o->alert.valid = true;
 	return true;
 }
@@ -190,6 +191,62 @@ static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
 	if (notify && o->alert_kn)
 		kernfs_notify(o->alert_kn);
 	return e;
+}
+
+/*
+ * A connect() from the ephemeral range found no free 4-tuple towards the
+ * destination of @c: count it on its row (made if there is none), and
+ * raise the alert, if it is set, the first time in a row it is for this.
+ * Return whether the destination held TIME-WAIT minisocks then: a reuse
+ * decision refused each of them (the port search tries every port of the
+ * range, and only those it may not reuse are left).  Bottom halves are off.
+ */
+static bool twg_dest_refused(struct twg_netns *ns, const struct sock_common *c)
+{
+	struct twg_observe *o = &ns->obs;
+	struct twg_entry *e;
+	struct twg_row_key key;
+	bool notify = false, tw = false;
+
+	twg_dest_key(&key, c);
+	spin_lock(&o->dest.lock);
+	e = twg_table_get(&o->dest, &key, GFP_ATOMIC | __GFP_NOWARN);
+	if (e) {
+		tw = e->a > 0;
+		if (o->alert_pct && !(o->alert.valid && o->alert.exhausted &&
+				      !memcmp(&o->alert.key, &key, sizeof(key)))) {
+			o->alert.key = key;
+			o->alert.pressure =
+				twg_pressure_pct(e->a, e->b,
+						 twg_observe_range(ns->net));
+			o->alert.above = true;
+			o->alert.exhausted = true;
+			o->alert.valid = true;
+			notify = true;
+		}
+		twg_table_fail(&o->dest, e);
+	}
+	spin_unlock(&o->dest.lock);
+	if (notify && o->alert_kn)
+		kernfs_notify(o->alert_kn);
+	return tw;
+}
+
+/*
+ * A connect() that moved to SYN_SENT closes before its socket was ever
+ * hashed: inet_hash_connect() found no 4-tuple for it.  From a port the
+ * socket holds already (bind()), the one 4-tuple it may use is taken;
+ * otherwise every port of the range is (tcp_v4_connect(), and
+ * tcp_v6_connect(), return EADDRNOTAVAIL, and close the socket before
+ * they reset its destination).
+ */
+static void twg_connect_refused(struct twg_netns *ns, const struct sock *sk)
+{
+	bool bound = READ_ONCE(inet_sk(sk)->inet_num) != 0, tw = false;
+
+	if (!bound)
+		tw = twg_dest_refused(ns, &sk->__sk_common);
+	twg_account_connect_refused(this_cpu_ptr(ns->stats), bound, tw);
 }
 
 /* A close, with this host as the active closer or not. */
@@ -265,6 +322,9 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 			twg_dest_add(ns, &sk->__sk_common, 0, -1, false);
 			word = twg_sk_with_origin(word, TWG_ORIGIN_ACTIVE);
 		}
+		/* Counted without itself: its row shows what refused it. */
+		if (oldstate == TCP_SYN_SENT && sk_unhashed(sk))
+			twg_connect_refused(ns, sk);
 		break;
 	}
 

@@ -16,6 +16,7 @@ struct twg_alert {
 	struct twg_row_key key;
 	u32 pressure;		/* percent, when it crossed */
 	bool above;		/* crossed up (true) or back down */
+	bool exhausted;		/* a connect() to it found no 4-tuple */
 	bool valid;		/* any crossing yet */
 };
 

@@ -4,8 +4,11 @@
  * network namespace.  Documented in Documentation/ABI/testing/procfs-net-twguard.
  *
  *   destinations  0400  remote endpoint, TIME-WAIT, live, rate, pressure,
- *                       forecast: the 100 rows with the most TIME-WAIT
- *   ports         0400  side, port, active closes, passive closes
+ *                       forecast, connect()s refused a 4-tuple: the 100
+ *                       rows with the most TIME-WAIT
+ *   ports         0400  side, port, active closes, passive closes,
+ *                       connections in CLOSE_WAIT now and the oldest's age
+ *                       (closewait.c)
  *
  * Why /proc/net and not sysfs: a table of 100 IPv6 endpoints does not fit
  * in the one page a sysfs file may show, and seq_file has no such limit.
@@ -29,6 +32,7 @@
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 
+#include "closewait.h"
 #include "netns.h"
 #include "proc.h"
 
@@ -66,7 +70,7 @@ static int twg_proc_destinations_show(struct seq_file *seq, void *v)
 	if (!rows)
 		return -ENOMEM;
 
-	seq_puts(seq, "destination tw live rate pressure_pct forecast_s\n");
+	seq_puts(seq, "destination tw live rate pressure_pct forecast_s no_port\n");
 	for (i = 0; i < nr; i++) {
 		const struct twg_entry *e = &rows[i];
 		u32 rate = twg_rate_now(e, now), secs = 0;
@@ -77,26 +81,63 @@ static int twg_proc_destinations_show(struct seq_file *seq, void *v)
 			   twg_pressure_pct(e->a, e->b, range));
 		switch (twg_forecast(e->a, e->b, range, rate, &secs)) {
 		case TWG_FORECAST_NONE:
-			seq_puts(seq, "-\n");
+			seq_puts(seq, "-");
 			break;
 		case TWG_FORECAST_NOW:
-			seq_puts(seq, "0\n");
+			seq_puts(seq, "0");
 			break;
 		case TWG_FORECAST_SECONDS:
-			seq_printf(seq, "%u\n", secs);
+			seq_printf(seq, "%u", secs);
 			break;
 		}
+		seq_printf(seq, " %u\n", e->c);
 	}
 	kfree(rows);
 	return 0;
 }
 
+static const char *const twg_proc_side[] = {
+	[TWG_KEY_SERVER] = "server", [TWG_KEY_CLIENT] = "client",
+};
+
+/*
+ * The ports with connections in CLOSE_WAIT that no row printed shows:
+ * the TWG_TABLE_SHOW with the most, most first, each with its closes
+ * from the table if it has a row there.
+ */
+static void twg_proc_close_wait_rest(struct seq_file *seq, struct twg_table *t,
+				     const struct twg_close_wait *cw)
+{
+	unsigned int top[TWG_TABLE_SHOW], nr, i;
+
+	nr = twg_close_wait_top(cw, top, TWG_TABLE_SHOW);
+	for (i = 0; i < nr; i++) {
+		u16 port = top[i] % TWG_CW_PORTS;
+		struct twg_row_key key = {
+			.kind = top[i] < TWG_CW_PORTS ? TWG_KEY_SERVER :
+							TWG_KEY_CLIENT,
+			.port = htons(port),
+		};
+		const struct twg_entry *e;
+		u32 a = 0, b = 0;
+
+		spin_lock_bh(&t->lock);
+		e = twg_table_find(t, &key);
+		if (e) {
+			a = e->a;
+			b = e->b;
+		}
+		spin_unlock_bh(&t->lock);
+		seq_printf(seq, "%s %u %u %u %u %u\n", twg_proc_side[key.kind],
+			   port, a, b, cw[top[i]].n,
+			   cw[top[i]].oldest_s);
+	}
+}
+
 static int twg_proc_ports_show(struct seq_file *seq, void *v)
 {
-	static const char *const side[] = {
-		[TWG_KEY_SERVER] = "server", [TWG_KEY_CLIENT] = "client",
-	};
 	struct twg_netns *ns = twg_netns_of(seq_file_single_net(seq));
+	struct twg_close_wait *cw;
 	struct twg_entry *rows;
 	unsigned int i, nr;
 	int err;
@@ -109,11 +150,24 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 	rows = twg_proc_top(&ns->obs.ports, &nr);
 	if (!rows)
 		return -ENOMEM;
+	cw = twg_close_wait_scan(ns);
+	if (!cw) {
+		kfree(rows);
+		return -ENOMEM;
+	}
 
-	seq_puts(seq, "side port active passive\n");
-	for (i = 0; i < nr; i++)
-		seq_printf(seq, "%s %u %u %u\n", side[rows[i].key.kind],
-			   ntohs(rows[i].key.port), rows[i].a, rows[i].b);
+	seq_puts(seq, "side port active passive close_wait close_wait_age_s\n");
+	for (i = 0; i < nr; i++) {
+		const struct twg_entry *e = &rows[i];
+		struct twg_close_wait *c;
+
+		c = &cw[twg_close_wait_index(e->key.kind, ntohs(e->key.port))];
+		seq_printf(seq, "%s %u %u %u %u %u\n", twg_proc_side[e->key.kind],
+			   ntohs(e->key.port), e->a, e->b, c->n, c->oldest_s);
+		c->n = 0;	/* shown */
+	}
+	twg_proc_close_wait_rest(seq, &ns->obs.ports, cw);
+	kvfree(cw);
 	kfree(rows);
 	return 0;
 }

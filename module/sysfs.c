@@ -36,13 +36,17 @@ static ssize_t twg_emit_stats(char *buf, const struct twg_stats *s,
 	ssize_t len = 0;
 	int i;
 
-	for (i = 0; i < TWG_NR_COUNTERS; i++)
+	for (i = 0; i < TWG_CONNECT_NO_PORT; i++)
 		len += sysfs_emit_at(buf, len, "%s %llu\n",
 				     twg_counter_names[i], s->counter[i]);
 	for (i = 0; i < TWG_NR_GAUGES; i++)
 		len += sysfs_emit_at(buf, len, "%s %lld\n",
 				     twg_gauge_names[i], s->gauge[i]);
 	len += sysfs_emit_at(buf, len, "tw_at_load %lld\n", tw_at_load);
+	/* Added later: after what readers found there before. */
+	for (i = TWG_CONNECT_NO_PORT; i < TWG_NR_COUNTERS; i++)
+		len += sysfs_emit_at(buf, len, "%s %llu\n",
+				     twg_counter_names[i], s->counter[i]);
 	return len;
 }
 
@@ -134,6 +138,9 @@ TWG_COUNTER_ATTR(close_active, TWG_CLOSE_ACTIVE);
 TWG_COUNTER_ATTR(close_passive, TWG_CLOSE_PASSIVE);
 TWG_COUNTER_ATTR(close_simultaneous, TWG_CLOSE_SIMULTANEOUS);
 TWG_COUNTER_ATTR(close_reset, TWG_CLOSE_RESET);
+TWG_COUNTER_ATTR(connect_no_port, TWG_CONNECT_NO_PORT);
+TWG_COUNTER_ATTR(connect_no_port_tw, TWG_CONNECT_NO_PORT_TW);
+TWG_COUNTER_ATTR(connect_bound_taken, TWG_CONNECT_BOUND_TAKEN);
 TWG_GAUGE_ATTR(tw_current, TWG_TW_CURRENT);
 TWG_GAUGE_ATTR(tw_current_fin_wait2, TWG_TW_CURRENT_FIN_WAIT2);
 TWG_GAUGE_ATTR(tw_current_ipv6, TWG_TW_CURRENT_IPV6);
@@ -180,6 +187,9 @@ static struct attribute *twg_netns_attrs[] = {
 	&twg_attr_close_passive.kattr.attr,
 	&twg_attr_close_simultaneous.kattr.attr,
 	&twg_attr_close_reset.kattr.attr,
+	&twg_attr_connect_no_port.kattr.attr,
+	&twg_attr_connect_no_port_tw.kattr.attr,
+	&twg_attr_connect_bound_taken.kattr.attr,
 	&twg_attr_fin_wait1_current.kattr.attr,
 	&twg_attr_fin_wait2_current.kattr.attr,
 	&twg_attr_close_wait_current.kattr.attr,

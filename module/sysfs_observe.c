@@ -211,6 +211,7 @@ static ssize_t alert_show(struct kobject *kobj, struct kobj_attribute *a,
 		return sysfs_emit(buf, "none\n");
 	twg_observe_key_format(&al.key, ep, sizeof(ep));
 	return sysfs_emit(buf, "%s %u %s\n", ep, al.pressure,
+			  al.exhausted ? "exhausted" :
 			  al.above ? "above" : "below");
 }
 

@@ -4,7 +4,8 @@
  * closes connections on.
  *
  * A table is a hash of rows, allocated one by one from a kmem_cache as
- * destinations appear and freed when their weight (a + b) drops to 0.  It
+ * destinations appear and freed when their weight (a + b, and 1 for a row
+ * that counted a failure: table.h) drops to 0.  It
  * never holds more than max rows.  Every update is O(1): a hash lookup and
  * a few adds.
  *
@@ -208,17 +209,20 @@ struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *k
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_get);
 
-/*
- * Add @da and @db to @e's counts, keep the light list in step with its
- * weight, and free it when nothing is left to count.
- */
-void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db)
+static u64 twg_entry_weight(const struct twg_entry *e)
 {
-	u64 was = (u64)e->a + e->b, now;
+	return (u64)e->a + e->b + !!e->c;
+}
 
-	e->a = twg_count_add(e->a, da);
-	e->b = twg_count_add(e->b, db);
-	now = (u64)e->a + e->b;
+/*
+ * Keep the light list in step with @e's weight, which was @was, and free
+ * it when nothing is left to count.
+ */
+static void twg_table_reweigh(struct twg_table *t, struct twg_entry *e,
+			      u64 was)
+{
+	u64 now = twg_entry_weight(e);
+
 	if (!now) {
 		twg_table_unlink(t, e);
 		kmem_cache_free(t->cache, e);
@@ -229,7 +233,28 @@ void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db)
 	else if (now != 1 && was == 1)
 		list_del_init(&e->light);
 }
+
+/* Add @da and @db to @e's counts; @e may be freed. */
+void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db)
+{
+	u64 was = twg_entry_weight(e);
+
+	e->a = twg_count_add(e->a, da);
+	e->b = twg_count_add(e->b, db);
+	twg_table_reweigh(t, e, was);
+}
 EXPORT_SYMBOL_IF_KUNIT(twg_table_add);
+
+/* One more failure for @e (saturating). */
+void twg_table_fail(struct twg_table *t, struct twg_entry *e)
+{
+	u64 was = twg_entry_weight(e);
+
+	if (e->c != U32_MAX)
+		e->c++;
+	twg_table_reweigh(t, e, was);
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_table_fail);
 
 /* --- rates ------------------------------------------------------------------ */
 

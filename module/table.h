@@ -31,15 +31,18 @@ struct twg_row_key {
 };
 
 /*
- * One row.  Destinations: a = TIME-WAIT minisocks, b = live connections.
- * Ports: a = closes with this host as the active closer, b = passive.
- * The weight of a row is a + b.
+ * One row.  Destinations: a = TIME-WAIT minisocks, b = live connections,
+ * c = connect()s refused for want of a free 4-tuple.  Ports: a = closes
+ * with this host as the active closer, b = passive, c = 0.  The weight
+ * of a row is a + b, and 1 more while c is not 0: a row that counted a
+ * failure stays, light, until a heavier one needs its place.
  */
 struct twg_entry {
 	struct hlist_node hash;
 	struct list_head light;		/* on twg_table.light while weight is 1 */
 	struct twg_row_key key;
 	u32 a, b;
+	u32 c;
 	u32 rate;		/* decaying entries per second, in 1/1000 */
 	u32 rate_count;		/* entries in second rate_sec, not yet folded */
 	u32 rate_sec;		/* the second rate_count counts, clock / 1000 */
@@ -106,6 +109,7 @@ struct twg_entry *twg_table_find(struct twg_table *t,
 struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *key,
 				gfp_t gfp);
 void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db);
+void twg_table_fail(struct twg_table *t, struct twg_entry *e);
 
 u32 twg_rate_now(const struct twg_entry *e, u32 now_s);
 void twg_rate_event(struct twg_entry *e, u32 now_s);

@@ -83,11 +83,12 @@ test_observe_close_attribution() {
 	pp ip netns exec $ns twg-churn -p 6002 -n 7 client
 	tproc $ns ports
 	ports=$(tproc $ns ports)
-	expect_eq "header" "$(echo "$ports" | head -n 1)" "side port active passive"
-	expect_eq "server 6001" "$(echo "$ports" | grep -c '^server 6001 10 0$')" 1
-	expect_eq "client 6001" "$(echo "$ports" | grep -c '^client 6001 0 10$')" 1
-	expect_eq "server 6002" "$(echo "$ports" | grep -c '^server 6002 0 7$')" 1
-	expect_eq "client 6002" "$(echo "$ports" | grep -c '^client 6002 7 0$')" 1
+	expect_eq "header" "$(echo "$ports" | head -n 1)" \
+		"side port active passive close_wait close_wait_age_s"
+	expect_eq "server 6001" "$(echo "$ports" | grep -c '^server 6001 10 0 0 0$')" 1
+	expect_eq "client 6001" "$(echo "$ports" | grep -c '^client 6001 0 10 0 0$')" 1
+	expect_eq "server 6002" "$(echo "$ports" | grep -c '^server 6002 0 7 0 0$')" 1
+	expect_eq "client 6002" "$(echo "$ports" | grep -c '^client 6002 7 0 0 0$')" 1
 	expect_eq "rows" "$(cat $dir/ports_rows)" 4
 	# Every close is in the table: the columns add up to the counters.
 	expect_eq "active column vs close_active" \
@@ -105,6 +106,79 @@ nonzero() {
 
 # A peer that half-closes, and a server that holds its end open for 1.5 s:
 # one CLOSE_WAIT (server) and one FIN_WAIT2 (client) of [1024, 2048) ms.
+# close_wait_of NS SIDE PORT: the ports file's close_wait and age for a row.
+close_wait_of() {
+	tproc $1 ports | awk -v s=$2 -v p=$3 '$1 == s && $2 == p { print $5, $6 }'
+}
+
+# ss_close_wait NS PORT: ss's CLOSE_WAIT sockets on local port PORT.
+ss_close_wait() {
+	ip netns exec $1 ss -Htan state close-wait "( sport = :$2 )" | wc -l
+}
+
+# A service that accepts and never closes: its CLOSE_WAIT count, per
+# port, is ss's, its age grows, and both drop when it closes at last.
+test_observe_close_wait_ports() {
+	local ns hold=/tmp/cwp.$$ pid age
+	ns=$(new_netns cwp)
+	mkfifo $hold
+	ip netns exec $ns twg-churn -p 6101 -P 2 -n 9 halfclose <$hold >/tmp/cwp.out &
+	pid=$!
+	exec 3>$hold
+	wait_for 10 twg_is $ns close_wait_current 9
+	expect_eq "ss close-wait on 6101" "$(ss_close_wait $ns 6101)" 5
+	expect_eq "ss close-wait on 6102" "$(ss_close_wait $ns 6102)" 4
+	expect_eq "server 6101 close_wait" "$(close_wait_of $ns server 6101 | cut -d' ' -f1)" \
+		"$(ss_close_wait $ns 6101)"
+	expect_eq "server 6102 close_wait" "$(close_wait_of $ns server 6102 | cut -d' ' -f1)" \
+		"$(ss_close_wait $ns 6102)"
+	# The clients' ends are in FIN_WAIT2, not CLOSE_WAIT: no client row
+	# counts any.
+	expect_eq "client rows' close_wait" \
+		"$(tproc $ns ports | awk '$1 == "client" { n += $5 } END { print n + 0 }')" 0
+	sleep 2
+	age=$(close_wait_of $ns server 6101 | cut -d' ' -f2)
+	echo "# oldest CLOSE_WAIT on 6101 after 2 s: $age s"
+	[ "$age" -ge 2 ] && [ "$age" -le 30 ] ||
+		{ echo "# the age is $age s, not 2 to 30"; return 1; }
+	exec 3>&-	# the service closes them now
+	wait $pid
+	wait_for 10 twg_is $ns close_wait_current 0
+	expect_eq "server 6101 after close" "$(close_wait_of $ns server 6101)" "0 0"
+	expect_eq "ss close-wait after close" "$(ss_close_wait $ns 6101)" 0
+	rm -f $hold
+	ip netns del $ns
+}
+
+# CLOSE_WAIT that began before the load: counted by local port, on a
+# row of its own after the table's (it has no closes there), its age
+# from the load.
+test_observe_close_wait_at_load() {
+	local ns hold=/tmp/cwl.$$ pid
+	pp rmmod twguard
+	ns=$(new_netns cwl)
+	mkfifo $hold
+	ip netns exec $ns twg-churn -p 6201 -n 3 halfclose <$hold >/tmp/cwl.out &
+	pid=$!
+	exec 3>$hold
+	wait_for 10 lines_at_least /tmp/cwl.out 1
+	pp insmod "$TWG_MODULES/twguard.ko"
+	expect_eq "ss close-wait on 6201" "$(ss_close_wait $ns 6201)" 3
+	tproc $ns ports
+	expect_eq "server 6201 before load" \
+		"$(tproc $ns ports | grep -c '^server 6201 0 0 3 [0-9]*$')" 1
+	exec 3>&-
+	wait $pid
+	wait_for 10 ss_close_wait_is $ns 6201 0
+	expect_eq "rows for 6201 once closed" "$(tproc $ns ports | grep -c ' 6201 ')" 0
+	rm -f $hold
+	ip netns del $ns
+}
+
+ss_close_wait_is() {
+	[ "$(ss_close_wait $1 $2)" = "$3" ]
+}
+
 test_observe_dwell_close_wait() {
 	local ns d
 	ns=$(new_netns dwell)
