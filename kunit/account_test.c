@@ -300,6 +300,12 @@ static void twg_connect_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->counter[TWG_CONNECT_NO_PORT_TW], 2);
 	KUNIT_EXPECT_EQ(test, s->counter[TWG_CONNECT_BOUND_TAKEN], 2);
 	KUNIT_EXPECT_EQ(test, s->counter[TWG_CLOSE_ACTIVE], 0);
+	/* bind(): refused by TIME-WAIT, or let through by SO_REUSEADDR. */
+	twg_account_bind(s, true);
+	twg_account_bind(s, false);
+	twg_account_bind(s, false);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_BIND_REFUSED_TW], 1);
+	KUNIT_EXPECT_EQ(test, s->counter[TWG_BIND_REUSEADDR_TW], 2);
 	expect_full_gauges_zero(test, s);
 }
 

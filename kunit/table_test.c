@@ -220,6 +220,14 @@ static void twg_table_failures(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bump(t, dest4(100, 80), 1, 0));
 	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k));
 	KUNIT_EXPECT_EQ(test, t->evicted, 1ULL);
+	/* A ports row's other count keeps it too. */
+	KUNIT_EXPECT_TRUE(test, bump(t, dest4(100, 80), -1, 0));
+	e = twg_table_get(t, &k, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	twg_table_count(t, e, &e->d);
+	KUNIT_EXPECT_EQ(test, e->d, 1U);
+	KUNIT_EXPECT_EQ(test, e->c, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, twg_table_find(t, &k), e);
 	/* Saturates. */
 	e = twg_table_find(t, &k2);
 	KUNIT_ASSERT_NOT_NULL(test, e);

@@ -54,6 +54,8 @@ const char *const twg_counter_names[] = {
 	[TWG_CONNECT_NO_PORT]		 = "connect_no_port",
 	[TWG_CONNECT_NO_PORT_TW]	 = "connect_no_port_tw",
 	[TWG_CONNECT_BOUND_TAKEN]	 = "connect_bound_taken",
+	[TWG_BIND_REFUSED_TW]		 = "bind_refused_tw",
+	[TWG_BIND_REUSEADDR_TW]		 = "bind_reuseaddr_tw",
 };
 EXPORT_SYMBOL_IF_KUNIT(twg_counter_names);
 
@@ -203,6 +205,16 @@ void twg_account_connect_refused(struct twg_stats *s, bool bound, bool tw)
 		s->counter[TWG_CONNECT_NO_PORT_TW]++;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_account_connect_refused);
+
+/*
+ * A bind() or listen() refused a port that only TIME-WAIT held
+ * (@refused), or a bind() let through over TIME-WAIT by SO_REUSEADDR.
+ */
+void twg_account_bind(struct twg_stats *s, bool refused)
+{
+	s->counter[refused ? TWG_BIND_REFUSED_TW : TWG_BIND_REUSEADDR_TW]++;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_account_bind);
 
 /*
  * A FIN reached a FIN_WAIT2 minisock: it is a TIME_WAIT one now, still

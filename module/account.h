@@ -47,6 +47,9 @@ enum twg_counter {
 	TWG_CONNECT_NO_PORT,
 	TWG_CONNECT_NO_PORT_TW,
 	TWG_CONNECT_BOUND_TAKEN,
+	/* bind() and listen() against TIME-WAIT: bind.c. */
+	TWG_BIND_REFUSED_TW,
+	TWG_BIND_REUSEADDR_TW,
 	TWG_NR_COUNTERS
 };
 
@@ -164,6 +167,7 @@ void twg_account_tw_end(struct twg_stats *s, const struct twg_tw_info *tw,
 			enum twg_tw_end why);
 void twg_account_tw_fin_wait2_done(struct twg_stats *s);
 void twg_account_connect_refused(struct twg_stats *s, bool bound, bool tw);
+void twg_account_bind(struct twg_stats *s, bool refused);
 void twg_account_tw_existing(struct twg_stats *s, const struct twg_tw_info *tw);
 void twg_account_state_existing(struct twg_stats *s, int state);
 void twg_stats_add(struct twg_stats *sum, const struct twg_stats *s);

@@ -18,6 +18,8 @@
  *   tcp_timewait_state_process      a segment reached a minisock
  *   __inet_twsk_schedule            a minisock's timer is (re)armed
  *
+ * bind() and listen(): a kretprobe on inet_csk_get_port() (bind.c).
+ *
  * Why a minisock ended is decided in inet_twsk_kill(), from what the
  * kernel did just before on the same CPU, with bottom halves off in
  * between (so nothing else can run there):
@@ -55,6 +57,7 @@
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
+#include "bind.h"
 #include "hooks.h"
 #include "netns.h"
 #include "twguard.h"
@@ -546,6 +549,9 @@ int twg_hooks_init(void)
 	err = twg_tw_attach();
 	if (err)
 		goto err_tracepoints;
+	err = twg_bind_attach();
+	if (err)
+		goto err_tw;
 
 	/* Count what exists, then count events: see the comment on top. */
 	stop_machine(twg_snapshot, NULL, NULL);
@@ -553,6 +559,8 @@ int twg_hooks_init(void)
 		twg_found_tw, twg_found_closing);
 	return 0;
 
+err_tw:
+	twg_tw_detach();
 err_tracepoints:
 	twg_tracepoints_unregister();
 	tracepoint_synchronize_unregister();
@@ -561,6 +569,7 @@ err_tracepoints:
 
 void twg_hooks_exit(void)
 {
+	twg_bind_detach();
 	twg_tw_detach();
 	twg_tracepoints_unregister();
 	/* No probe runs, or will run, past this point. */

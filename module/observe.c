@@ -249,6 +249,28 @@ static void twg_connect_refused(struct twg_netns *ns, const struct sock *sk)
 	twg_account_connect_refused(this_cpu_ptr(ns->stats), bound, tw);
 }
 
+/*
+ * A bind() or listen() on @port refused by TIME-WAIT (@refused), or a
+ * bind() let through over it by SO_REUSEADDR: counted, and on the port's
+ * server row, made if there is none.  Bottom halves are off.
+ */
+void twg_observe_bind(struct twg_netns *ns, struct twg_stats *s, u16 port,
+		      bool refused)
+{
+	struct twg_observe *o = &ns->obs;
+	struct twg_row_key key = {
+		.kind = TWG_KEY_SERVER, .port = htons(port),
+	};
+	struct twg_entry *e;
+
+	twg_account_bind(s, refused);
+	spin_lock(&o->ports.lock);
+	e = twg_table_get(&o->ports, &key, GFP_ATOMIC | __GFP_NOWARN);
+	if (e)
+		twg_table_count(&o->ports, e, refused ? &e->c : &e->d);
+	spin_unlock(&o->ports.lock);
+}
+
 /* A close, with this host as the active closer or not. */
 static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 			    enum twg_origin origin, bool active)

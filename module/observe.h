@@ -56,6 +56,8 @@ void twg_observe_tw_end(struct twg_netns *ns,
 void twg_observe_fin_wait2_done(struct twg_netns *ns,
 				const struct inet_timewait_sock *tw, u32 now_ms);
 void twg_observe_existing(struct sock *sk);
+void twg_observe_bind(struct twg_netns *ns, struct twg_stats *s, u16 port,
+		      bool refused);
 
 /* The longest text of a key: "[" IPv6 "]:" port, and a NUL. */
 #define TWG_KEY_TEXT_MAX	56

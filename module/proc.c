@@ -118,19 +118,17 @@ static void twg_proc_close_wait_rest(struct seq_file *seq, struct twg_table *t,
 							TWG_KEY_CLIENT,
 			.port = htons(port),
 		};
+		struct twg_entry row = {};
 		const struct twg_entry *e;
-		u32 a = 0, b = 0;
 
 		spin_lock_bh(&t->lock);
 		e = twg_table_find(t, &key);
-		if (e) {
-			a = e->a;
-			b = e->b;
-		}
+		if (e)
+			row = *e;
 		spin_unlock_bh(&t->lock);
-		seq_printf(seq, "%s %u %u %u %u %u\n", twg_proc_side[key.kind],
-			   port, a, b, cw[top[i]].n,
-			   cw[top[i]].oldest_s);
+		seq_printf(seq, "%s %u %u %u %u %u %u %u\n",
+			   twg_proc_side[key.kind], port, row.a, row.b,
+			   cw[top[i]].n, cw[top[i]].oldest_s, row.c, row.d);
 	}
 }
 
@@ -156,14 +154,15 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 		return -ENOMEM;
 	}
 
-	seq_puts(seq, "side port active passive close_wait close_wait_age_s\n");
+	seq_puts(seq, "side port active passive close_wait close_wait_age_s bind_refused_tw bind_reuseaddr_tw\n");
 	for (i = 0; i < nr; i++) {
 		const struct twg_entry *e = &rows[i];
 		struct twg_close_wait *c;
 
 		c = &cw[twg_close_wait_index(e->key.kind, ntohs(e->key.port))];
-		seq_printf(seq, "%s %u %u %u %u %u\n", twg_proc_side[e->key.kind],
-			   ntohs(e->key.port), e->a, e->b, c->n, c->oldest_s);
+		seq_printf(seq, "%s %u %u %u %u %u %u %u\n",
+			   twg_proc_side[e->key.kind], ntohs(e->key.port),
+			   e->a, e->b, c->n, c->oldest_s, e->c, e->d);
 		c->n = 0;	/* shown */
 	}
 	twg_proc_close_wait_rest(seq, &ns->obs.ports, cw);

@@ -23,6 +23,7 @@
 #include "twguard.h"
 #include "hooks.h"
 #include "netns.h"
+#include "bind.h"
 #include "reuse.h"
 #include "sysfs.h"
 
@@ -80,8 +81,11 @@ static struct kobj_attribute twg_attr_root_stats =
 static ssize_t hooks_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "close_path attached\ntime_wait attached\nreuse_policy %s\n",
-			  twg_reuse_hook_placed() ? "attached" : "kernel");
+	return sysfs_emit(buf,
+			  "close_path attached\ntime_wait attached\nreuse_policy %s\n"
+			  "bind attached\nbind_missed %llu\n",
+			  twg_reuse_hook_placed() ? "attached" : "kernel",
+			  twg_bind_missed());
 }
 
 static struct kobj_attribute twg_attr_hooks = __ATTR_RO(hooks);
@@ -141,6 +145,8 @@ TWG_COUNTER_ATTR(close_reset, TWG_CLOSE_RESET);
 TWG_COUNTER_ATTR(connect_no_port, TWG_CONNECT_NO_PORT);
 TWG_COUNTER_ATTR(connect_no_port_tw, TWG_CONNECT_NO_PORT_TW);
 TWG_COUNTER_ATTR(connect_bound_taken, TWG_CONNECT_BOUND_TAKEN);
+TWG_COUNTER_ATTR(bind_refused_tw, TWG_BIND_REFUSED_TW);
+TWG_COUNTER_ATTR(bind_reuseaddr_tw, TWG_BIND_REUSEADDR_TW);
 TWG_GAUGE_ATTR(tw_current, TWG_TW_CURRENT);
 TWG_GAUGE_ATTR(tw_current_fin_wait2, TWG_TW_CURRENT_FIN_WAIT2);
 TWG_GAUGE_ATTR(tw_current_ipv6, TWG_TW_CURRENT_IPV6);
@@ -190,6 +196,8 @@ static struct attribute *twg_netns_attrs[] = {
 	&twg_attr_connect_no_port.kattr.attr,
 	&twg_attr_connect_no_port_tw.kattr.attr,
 	&twg_attr_connect_bound_taken.kattr.attr,
+	&twg_attr_bind_refused_tw.kattr.attr,
+	&twg_attr_bind_reuseaddr_tw.kattr.attr,
 	&twg_attr_fin_wait1_current.kattr.attr,
 	&twg_attr_fin_wait2_current.kattr.attr,
 	&twg_attr_close_wait_current.kattr.attr,

@@ -211,7 +211,7 @@ EXPORT_SYMBOL_IF_KUNIT(twg_table_get);
 
 static u64 twg_entry_weight(const struct twg_entry *e)
 {
-	return (u64)e->a + e->b + !!e->c;
+	return (u64)e->a + e->b + e->kept;
 }
 
 /*
@@ -245,16 +245,17 @@ void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db)
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_add);
 
-/* One more failure for @e (saturating). */
-void twg_table_fail(struct twg_table *t, struct twg_entry *e)
+/* One more of @e's failures counted in @n (saturating): @e is kept. */
+void twg_table_count(struct twg_table *t, struct twg_entry *e, u32 *n)
 {
 	u64 was = twg_entry_weight(e);
 
-	if (e->c != U32_MAX)
-		e->c++;
+	if (*n != U32_MAX)
+		(*n)++;
+	e->kept = true;
 	twg_table_reweigh(t, e, was);
 }
-EXPORT_SYMBOL_IF_KUNIT(twg_table_fail);
+EXPORT_SYMBOL_IF_KUNIT(twg_table_count);
 
 /* --- rates ------------------------------------------------------------------ */
 

@@ -33,9 +33,11 @@ struct twg_row_key {
 /*
  * One row.  Destinations: a = TIME-WAIT minisocks, b = live connections,
  * c = connect()s refused for want of a free 4-tuple.  Ports: a = closes
- * with this host as the active closer, b = passive, c = 0.  The weight
- * of a row is a + b, and 1 more while c is not 0: a row that counted a
- * failure stays, light, until a heavier one needs its place.
+ * with this host as the active closer, b = passive, c = bind()s and
+ * listen()s refused by TIME-WAIT, d = bind()s let through over TIME-WAIT
+ * by SO_REUSEADDR.  The weight of a row is a + b, and 1 more once it
+ * counted a failure (kept): such a row stays, light, until a heavier one
+ * needs its place.
  */
 struct twg_entry {
 	struct hlist_node hash;
@@ -45,8 +47,12 @@ struct twg_entry {
 	u32 c;
 	u32 rate;		/* decaying entries per second, in 1/1000 */
 	u32 rate_count;		/* entries in second rate_sec, not yet folded */
-	u32 rate_sec;		/* the second rate_count counts, clock / 1000 */
+	union {
+		u32 rate_sec;	/* the second rate_count counts, clock / 1000 */
+		u32 d;		/* ports */
+	};
 	bool alerting;		/* pressure at or above the alert threshold */
+	bool kept;		/* counted a failure: weight 1 more */
 };
 
 /*
@@ -109,7 +115,13 @@ struct twg_entry *twg_table_find(struct twg_table *t,
 struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *key,
 				gfp_t gfp);
 void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db);
-void twg_table_fail(struct twg_table *t, struct twg_entry *e);
+void twg_table_count(struct twg_table *t, struct twg_entry *e, u32 *n);
+
+/* One more failure for @e: its c. */
+static inline void twg_table_fail(struct twg_table *t, struct twg_entry *e)
+{
+	twg_table_count(t, e, &e->c);
+}
 
 u32 twg_rate_now(const struct twg_entry *e, u32 now_s);
 void twg_rate_event(struct twg_entry *e, u32 now_s);

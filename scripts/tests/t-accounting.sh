@@ -269,7 +269,7 @@ test_stats_files() {
 		expect_eq "$name in stats vs its file" "$value" "$(cat "$f")"
 		[ "$(stat -c %a "$f")" = 444 ]
 	done <"$dir/stats"
-	expect_eq "values in stats" "$(wc -l <"$dir/stats")" 34
+	expect_eq "values in stats" "$(wc -l <"$dir/stats")" 36
 	expect_eq "owner of $dir" "$(stat -c %u:%g "$dir")" 0:0
 	expect_eq "root tw_current vs sum of namespaces" "$(root_stat tw_current)" \
 		"$(cat /sys/kernel/twguard/netns/*/tw_current | awk '{ s += $1 } END { print s }')"

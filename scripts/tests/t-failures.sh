@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The failures TIME-WAIT causes, as applications see them: connect()
-# refused a 4-tuple (EADDRNOTAVAIL), counted per namespace and per
-# destination, against the errno each call returned.  Namespaces as in
+# refused a 4-tuple (EADDRNOTAVAIL), bind() refused a port (EADDRINUSE),
+# counted per namespace, destination and port, against the errno each
+# call returned.  Namespaces as in
 # t-policy.sh: A (client, 192.0.2.1) ---- veth ---- B (server, .2).
 
 # dest_row NS ENDPOINT: tw, live and no_port of ENDPOINT's row, or nothing.
@@ -109,4 +110,47 @@ test_failures_alert() {
 	rm -rf $tmp
 	ip netns del $a
 	ip netns del $b
+}
+
+# ss_tw_port NS PORT: ss's TIME-WAIT sockets on local port PORT.
+ss_tw_port() {
+	ip netns exec $1 ss -Htan state time-wait "( sport = :$2 )" | wc -l
+}
+
+# A server that closed first and exits leaves TIME-WAIT on its port: its
+# restart without SO_REUSEADDR is refused (counted), with it let through
+# (counted as a reuse of the option); a port a live listener holds is
+# refused, with or without the option, and not counted.
+test_failures_bind_time_wait() {
+	local ns dir hold=/tmp/bt.$$ pid
+	ns=$(new_netns bt)
+	dir=/sys/kernel/twguard/netns/$(netns_inode $ns)
+	pp ip netns exec $ns twg-churn -p 6301 -n 3 server
+	expect_eq "time-wait on 6301" "$(ss_tw_port $ns 6301)" 3
+	expect_eq "restart without SO_REUSEADDR" "$(ip netns exec $ns twg-bind -l 6301)" \
+		"bind: EADDRINUSE"
+	expect_twg $ns bind_refused_tw 1
+	expect_twg $ns bind_reuseaddr_tw 0
+	expect_eq "restart with SO_REUSEADDR" \
+		"$(ip netns exec $ns twg-bind -r -l 6301 | tr '\n' ' ')" "bind: ok listen: ok "
+	expect_twg $ns bind_refused_tw 1
+	expect_twg $ns bind_reuseaddr_tw 1
+	tproc $ns ports
+	expect_eq "server 6301: bind_refused_tw bind_reuseaddr_tw" \
+		"$(tproc $ns ports | awk '$1 == "server" && $2 == 6301 { print $7, $8 }')" "1 1"
+	grep -qx "bind_refused_tw 1" $dir/stats
+	mkfifo $hold
+	ip netns exec $ns twg-bind -r -l -H 6302 <$hold >/tmp/bt.out &
+	pid=$!
+	exec 3>$hold
+	wait_for 10 lines_at_least /tmp/bt.out 2
+	expect_eq "bind to a listener's port" "$(ip netns exec $ns twg-bind 6302)" "bind: EADDRINUSE"
+	expect_eq "the same, SO_REUSEADDR" "$(ip netns exec $ns twg-bind -r 6302)" "bind: EADDRINUSE"
+	expect_twg $ns bind_refused_tw 1
+	expect_twg $ns bind_reuseaddr_tw 1
+	exec 3>&-
+	wait $pid
+	expect_eq "hooks: bind_missed" "$(sed -n 's/^bind_missed //p' /sys/kernel/twguard/hooks)" 0
+	rm -f $hold
+	ip netns del $ns
 }

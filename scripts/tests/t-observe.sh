@@ -84,11 +84,11 @@ test_observe_close_attribution() {
 	tproc $ns ports
 	ports=$(tproc $ns ports)
 	expect_eq "header" "$(echo "$ports" | head -n 1)" \
-		"side port active passive close_wait close_wait_age_s"
-	expect_eq "server 6001" "$(echo "$ports" | grep -c '^server 6001 10 0 0 0$')" 1
-	expect_eq "client 6001" "$(echo "$ports" | grep -c '^client 6001 0 10 0 0$')" 1
-	expect_eq "server 6002" "$(echo "$ports" | grep -c '^server 6002 0 7 0 0$')" 1
-	expect_eq "client 6002" "$(echo "$ports" | grep -c '^client 6002 7 0 0 0$')" 1
+		"side port active passive close_wait close_wait_age_s bind_refused_tw bind_reuseaddr_tw"
+	expect_eq "server 6001" "$(echo "$ports" | grep -c '^server 6001 10 0 0 0 0 0$')" 1
+	expect_eq "client 6001" "$(echo "$ports" | grep -c '^client 6001 0 10 0 0 0 0$')" 1
+	expect_eq "server 6002" "$(echo "$ports" | grep -c '^server 6002 0 7 0 0 0 0$')" 1
+	expect_eq "client 6002" "$(echo "$ports" | grep -c '^client 6002 7 0 0 0 0 0$')" 1
 	expect_eq "rows" "$(cat $dir/ports_rows)" 4
 	# Every close is in the table: the columns add up to the counters.
 	expect_eq "active column vs close_active" \
@@ -166,7 +166,7 @@ test_observe_close_wait_at_load() {
 	expect_eq "ss close-wait on 6201" "$(ss_close_wait $ns 6201)" 3
 	tproc $ns ports
 	expect_eq "server 6201 before load" \
-		"$(tproc $ns ports | grep -c '^server 6201 0 0 3 [0-9]*$')" 1
+		"$(tproc $ns ports | grep -c '^server 6201 0 0 3 [0-9]* 0 0$')" 1
 	exec 3>&-
 	wait $pid
 	wait_for 10 ss_close_wait_is $ns 6201 0

@@ -23,7 +23,7 @@ static inline const char *errname(int err)
 		{ ENOSPC, "ENOSPC" }, { EPERM, "EPERM" }, { EACCES, "EACCES" },
 		{ ENOMEM, "ENOMEM" }, { EIO, "EIO" }, { ENOENT, "ENOENT" },
 		{ ENODEV, "ENODEV" }, { EFAULT, "EFAULT" }, { ENXIO, "ENXIO" },
-		{ EBUSY, "EBUSY" },
+		{ EBUSY, "EBUSY" }, { EADDRINUSE, "EADDRINUSE" },
 	};
 	static char buf[32];
 	size_t i;
