@@ -43,6 +43,13 @@ for t in $tests; do
 	else
 		out "    not ok $i ${t#test_}"
 		failed=1
+		# A test that failed half-way leaves its namespaces, and any
+		# policy in them: gone before the next test, which would fail
+		# for them too.
+		for ns in $(ip netns list | cut -d' ' -f1); do
+			echo "# removing netns $ns, left by $t"
+			ip netns del "$ns"
+		done
 	fi
 done
 if [ $failed = 0 ]; then

@@ -116,6 +116,11 @@ test_policy_defaults() {
 
 # Whether tracefs lists an ftrace user on tcp_twsk_unique() that modifies
 # where it goes (twguard's, the only one in these guests): yes or no.
+# reuse_policy_is STATE: the root hooks file's reuse_policy is STATE.
+reuse_policy_is() {
+	[ "$(sed -n 's/^reuse_policy //p' /sys/kernel/twguard/hooks)" = "$1" ]
+}
+
 reuse_hooked() {
 	tracefs_mount
 	if grep -q '^tcp_twsk_unique .*\(I\|IPMODIFY\|->\)' $tracefs/enabled_functions; then
@@ -588,6 +593,10 @@ kernel_delay_round() {
 # again, the same write succeeds.
 test_policy_observe_only() {
 	local ns
+	# A namespace deleted by an earlier test lets go of its policy when
+	# the kernel destroys it, some time after ip netns del returns.
+	wait_for 60 reuse_policy_is kernel ||
+		{ echo "# a policy is still in force:"; grep -l 1 /sys/kernel/twguard/netns/*/policy/enforcing; return 1; }
 	pp insmod "$TWG_MODULES/twguard_test_ipmodify.ko"
 	ns=$(new_netns oo)
 	dmesg -c >/dev/null
