@@ -70,8 +70,10 @@ static bool twg_bind_overlap(const struct sock *sk,
 }
 
 static void twg_bind_holder(const struct sock *sk, struct sock *sk2,
-			    struct twg_port_holders *h)
+			    void *arg)
 {
+	struct twg_port_holders *h = arg;
+
 	if (sk2 == sk)
 		return;
 	if (sk2->sk_state != TCP_TIME_WAIT) {
@@ -92,7 +94,6 @@ static void twg_bind_holders(const struct sock *sk, u16 port,
 	struct inet_bind_hashbucket *head;
 	struct inet_bind_bucket *tb;
 	int l3mdev = inet_sk_bound_l3mdev((struct sock *)sk);
-	struct sock *sk2;
 
 	head = &hinfo->bhash[inet_bhashfn(net, port, hinfo->bhash_size)];
 	spin_lock_bh(&head->lock);
@@ -100,18 +101,7 @@ static void twg_bind_holders(const struct sock *sk, u16 port,
 		if (!net_eq(ib_net(tb), net) || tb->port != port ||
 		    tb->l3mdev != l3mdev)
 			continue;
-#ifdef TWG_HAVE_TB_BHASH2_LIST
-		{
-			struct inet_bind2_bucket *tb2;
-
-			hlist_for_each_entry(tb2, &tb->bhash2, bhash_node)
-				sk_for_each_bound(sk2, &tb2->owners)
-					twg_bind_holder(sk, sk2, h);
-		}
-#else
-		sk_for_each_bound(sk2, &tb->owners)
-			twg_bind_holder(sk, sk2, h);
-#endif
+		twg_tb_owners_walk(tb, sk, twg_bind_holder, h);
 	}
 	spin_unlock_bh(&head->lock);
 }

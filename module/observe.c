@@ -142,6 +142,17 @@ void twg_observe_key_format(const struct twg_row_key *key, char *buf, size_t len
  * Under o->dest.lock: whether the row @e, about to hold @tw and @live, crosses
  * the alert threshold (either way); if so, make it the alert.
  */
+/* Under o->dest.lock: make @key, at @pct, the alert. */
+static void twg_alert_raise(struct twg_observe *o, const struct twg_row_key *key,
+			    u32 pct, bool above, bool exhausted)
+{
+	o->alert.key = *key;
+	o->alert.pressure = pct;
+	o->alert.above = above;
+	o->alert.exhausted = exhausted;
+	o->alert.valid = true;
+}
+
 bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
 		     u32 live, u32 range)
 {
@@ -151,11 +162,7 @@ bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
 	if (above == e->alerting)
 		return false;
 	e->alerting = above;
-	o->alert.key = e->key;
-	o->alert.pressure = pct;
-	o->alert.above = above;
-	o->alert.exhausted = false;
-	o->alert.valid = true;
+	twg_alert_raise(o, &e->key, pct, above, false);
 	return true;
 }
 
@@ -215,13 +222,10 @@ static bool twg_dest_refused(struct twg_netns *ns, const struct sock_common *c)
 		tw = e->a > 0;
 		if (o->alert_pct && !(o->alert.valid && o->alert.exhausted &&
 				      !memcmp(&o->alert.key, &key, sizeof(key)))) {
-			o->alert.key = key;
-			o->alert.pressure =
-				twg_pressure_pct(e->a, e->b,
-						 twg_observe_range(ns->net));
-			o->alert.above = true;
-			o->alert.exhausted = true;
-			o->alert.valid = true;
+			twg_alert_raise(o, &key,
+					twg_pressure_pct(e->a, e->b,
+							 twg_observe_range(ns->net)),
+					true, true);
 			notify = true;
 		}
 		twg_table_fail(&o->dest, e);

@@ -122,4 +122,31 @@
 	time_after32(ktime_get_seconds(), ts_recent_stamp)
 #endif
 
+#include <net/inet_hashtables.h>
+
+/*
+ * Call @fn(@sk, owner, @arg) for every socket and minisock bound to port
+ * bucket @tb: on its owners list up to 6.7; from 6.8 on, on the owners of
+ * each address bucket linked to it.  Under the bucket's lock.
+ */
+typedef void (*twg_owner_fn)(const struct sock *sk, struct sock *owner,
+			     void *arg);
+
+static inline void twg_tb_owners_walk(struct inet_bind_bucket *tb,
+				      const struct sock *sk,
+				      twg_owner_fn fn, void *arg)
+{
+	struct sock *owner;
+#ifdef TWG_HAVE_TB_BHASH2_LIST
+	struct inet_bind2_bucket *tb2;
+
+	hlist_for_each_entry(tb2, &tb->bhash2, bhash_node)
+		sk_for_each_bound(owner, &tb2->owners)
+			fn(sk, owner, arg);
+#else
+	sk_for_each_bound(owner, &tb->owners)
+		fn(sk, owner, arg);
+#endif
+}
+
 #endif /* _TWGUARD_COMPAT_H */
