@@ -3,8 +3,11 @@
 # twguard: see README.md.
 #
 #   make            build twguard.ko against KDIR
-#   make install    install it into /lib/modules/RELEASE/extra and depmod
-#                   (INSTALL_MOD_PATH=DIR stages it under DIR instead)
+#   make tools      build the twguard command into build/twguard
+#   make install    install the module into /lib/modules/RELEASE/extra and
+#                   depmod, and the command, its systemd units and its
+#                   manual under /usr (DESTDIR=DIR, INSTALL_MOD_PATH=DIR:
+#                   stage them under DIR instead)
 #   make demo       boot Debian 12's kernel with twguard, run a workload
 #                   (KERNEL=NAME: another kernel, as make bench takes)
 #   make bench      twguard's cost: loaded against not, within each boot
@@ -28,9 +31,30 @@ modules:
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
-install: modules
+install: modules install-tools
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
+
+# The command: its version is dkms.conf's, as the module's is.
+VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\([0-9.]*\)"$$/\1/p' dkms.conf)
+CFLAGS ?= -O2 -g
+TWG_CMD_SRC = $(wildcard scripts/twguard/*.c)
+
+tools: build/twguard
+
+build/twguard: $(TWG_CMD_SRC) scripts/twguard/twguard.h dkms.conf
+	@mkdir -p build
+	$(CC) $(CFLAGS) -Wall -Wextra -DTWG_VERSION='"$(VERSION)"' $(LDFLAGS) \
+		-o $@ $(TWG_CMD_SRC) -lm
+
+install-tools: build/twguard
+	install -D -m 755 build/twguard $(DESTDIR)/usr/sbin/twguard
+	install -D -m 644 scripts/systemd/twguard-metrics.service \
+		$(DESTDIR)/lib/systemd/system/twguard-metrics.service
+	install -D -m 644 scripts/systemd/twguard-metrics.timer \
+		$(DESTDIR)/lib/systemd/system/twguard-metrics.timer
+	install -D -m 644 Documentation/twguard.rst \
+		$(DESTDIR)/usr/share/doc/twguard/twguard.rst
 
 # KERNEL=NAME: another of scripts/kernel's kernels than debian-6.1.
 demo:
@@ -59,4 +83,4 @@ clean:
 		-name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -delete
 	rm -f Module.symvers modules.order module/modules.order kunit/modules.order
 
-.PHONY: all modules install demo bench test torture check style clean
+.PHONY: all modules tools install install-tools demo bench test torture check style clean

@@ -521,6 +521,12 @@ static void twg_dwell_clock_wrap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h.n[TWG_DWELL_CLOSE_WAIT][11], 1ULL);
 	KUNIT_EXPECT_EQ(test, h.n[TWG_DWELL_CLOSE_WAIT][0], 1ULL);
 	KUNIT_EXPECT_EQ(test, h.n[TWG_DWELL_TIME_WAIT][11], 0ULL);
+	/* The sum is of the dwells themselves, not of their buckets. */
+	KUNIT_EXPECT_EQ(test, h.sum_ms[TWG_DWELL_CLOSE_WAIT], 1500ULL);
+	KUNIT_EXPECT_EQ(test, h.sum_ms[TWG_DWELL_TIME_WAIT], 0ULL);
+	twg_account_dwell(&h, TWG_DWELL_TIME_WAIT, U32_MAX);
+	twg_account_dwell(&h, TWG_DWELL_TIME_WAIT, U32_MAX);
+	KUNIT_EXPECT_EQ(test, h.sum_ms[TWG_DWELL_TIME_WAIT], 2ULL * U32_MAX);
 
 	KUNIT_EXPECT_EQ(test, twg_sk_origin(twg_sk_with_origin(TWG_SK_STAMPED | 7,
 							       TWG_ORIGIN_ACTIVE_DEST)),

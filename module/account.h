@@ -89,9 +89,14 @@ struct twg_stats {
 	s64 gauge[TWG_NR_GAUGES];
 };
 
-/* Dwell-time histograms: per CPU, apart from twg_stats (1 KiB each). */
+/*
+ * Dwell-time histograms: per CPU, apart from twg_stats (1 KiB each), and
+ * the sum of the dwells each counted, in ms, as a Prometheus histogram's
+ * _sum needs (the buckets alone cannot give it).
+ */
 struct twg_dwell_hist {
 	u64 n[TWG_NR_DWELL][TWG_DWELL_BUCKETS];
+	u64 sum_ms[TWG_NR_DWELL];
 };
 
 /* The bucket a dwell of @ms falls in. */
@@ -125,6 +130,7 @@ static inline void twg_account_dwell(struct twg_dwell_hist *h,
 				     enum twg_dwell d, u32 ms)
 {
 	h->n[d][twg_dwell_bucket(ms)]++;
+	h->sum_ms[d] += ms;
 }
 
 /* How a TIME-WAIT minisock ended. */

@@ -10,6 +10,7 @@
  *   alert                                   the last destination to cross
  *                                           it; poll() wakes on a crossing
  *   dwell/{time_wait,fin_wait2,close_wait,last_ack}   histograms
+ *   dwell/sum_ms                            each one's sum, in ms
  *
  * The tables themselves are in /proc/net/twguard/ (proc.c says why).
  * Writers need CAP_NET_ADMIN in the netns's user namespace, as for the
@@ -279,11 +280,34 @@ TWG_DWELL_ATTR(fin_wait2, TWG_DWELL_FIN_WAIT2);
 TWG_DWELL_ATTR(close_wait, TWG_DWELL_CLOSE_WAIT);
 TWG_DWELL_ATTR(last_ack, TWG_DWELL_LAST_ACK);
 
+/* One line per state: its name and the sum of its dwells, in ms. */
+static ssize_t sum_ms_show(struct kobject *kobj, struct kobj_attribute *a,
+			   char *buf)
+{
+	struct twg_observe *o = &twg_kobj_netns(kobj)->obs;
+	ssize_t len = 0;
+	unsigned int d;
+	int cpu;
+
+	for (d = 0; d < TWG_NR_DWELL; d++) {
+		u64 sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(o->dwell, cpu)->sum_ms[d]);
+		len += sysfs_emit_at(buf, len, "%s %llu\n",
+				     twg_dwell_names[d], sum);
+	}
+	return len;
+}
+
+static struct kobj_attribute twg_attr_dwell_sum_ms = __ATTR_RO(sum_ms);
+
 static struct attribute *twg_dwell_attrs[] = {
 	&twg_attr_dwell_time_wait.kattr.attr,
 	&twg_attr_dwell_fin_wait2.kattr.attr,
 	&twg_attr_dwell_close_wait.kattr.attr,
 	&twg_attr_dwell_last_ack.kattr.attr,
+	&twg_attr_dwell_sum_ms.attr,
 	NULL,
 };
 

@@ -5,7 +5,9 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
-#define TWG_VERSION "0.4.0"
+#ifndef TWG_VERSION
+#error "TWG_VERSION comes from dkms.conf (module/Kbuild)"
+#endif
 
 /*
  * Whether a socket or minisock is an IPv6 connection: AF_INET6, and not

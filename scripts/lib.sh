@@ -14,6 +14,11 @@ TWG_KERNELS="debian-6.1 debian-6.12 debian-7.3 kunit-6.1 kunit-6.12 kunit-7.3"
 twg_say() { printf '[twguard] %s\n' "$*" >&2; }
 twg_die() { printf '[twguard] error: %s\n' "$*" >&2; exit 1; }
 
+# twguard's version: dkms.conf's PACKAGE_VERSION, its one place.
+twg_version() {
+	sed -n 's/^PACKAGE_VERSION="\([0-9.]*\)"$/\1/p' "$TWG_ROOT/dkms.conf"
+}
+
 # The Debian 12 stock kernel release (6.1.0-N-amd64) that linux-image-amd64
 # and linux-headers-amd64 point at.
 twg_debian_release() {
@@ -61,7 +66,7 @@ twg_boots() {
 # ABI documents they check the files against, and the tools in TOOLS.
 twg_test_files() {
 	TWG_TEST_FILES=("$TWG_ROOT/scripts/tests/run.sh" "$TWG_ROOT/scripts/tests/lib.sh"
-		"$TWG_ROOT"/scripts/tests/t-*.sh
+		"$TWG_ROOT"/scripts/tests/t-*.sh "$TWG_ROOT/scripts/tests/promcheck.awk"
 		"$TWG_ROOT/Documentation/ABI/testing/sysfs-kernel-twguard"
 		"$TWG_ROOT/Documentation/ABI/testing/procfs-net-twguard" "$1"/*)
 }
