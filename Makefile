@@ -53,6 +53,8 @@ install-tools: build/twguard
 		$(DESTDIR)/lib/systemd/system/twguard-metrics.service
 	install -D -m 644 scripts/systemd/twguard-metrics.timer \
 		$(DESTDIR)/lib/systemd/system/twguard-metrics.timer
+	install -D -m 644 scripts/systemd/twguard-apply.service \
+		$(DESTDIR)/lib/systemd/system/twguard-apply.service
 	install -D -m 644 Documentation/twguard.rst \
 		$(DESTDIR)/usr/share/doc/twguard/twguard.rst
 

@@ -128,14 +128,25 @@ int twg_netns_access(const struct twg_netns *ns, enum twg_access what)
 void twg_netns_release(struct twg_netns *ns)
 {
 	/* No decision can see it: .exit unpublished @ns a grace period ago. */
-	kvfree(rcu_dereference_protected(ns->policy, true));
+	kvfree(rcu_dereference_protected(ns->pol.policy, true));
 	twg_observe_destroy(&ns->obs);
 	free_percpu(ns->stats);
 	kfree(ns);
 }
 
-/* The policy of a new netns: the kernel decides, twguard observes. */
-static struct twg_policy *twg_policy_default(void)
+/*
+ * The policy namespaces start with (/sys/kernel/twguard/default_policy/):
+ * at load, the kernel decides and twguard observes.  The host's admin may
+ * change it, so that every netns created from then on (a Kubernetes
+ * node's new pods) gets a policy without a hook per pod.  A netns that
+ * existed already keeps its own.
+ */
+struct twg_policy_slot twg_default_policy = {
+	.lock = __MUTEX_INITIALIZER(twg_default_policy.lock),
+};
+
+/* The kernel decides, twguard observes. */
+static struct twg_policy *twg_policy_initial(gfp_t gfp)
 {
 	static const struct twg_policy defaults = {
 		.mode = TWG_MODE_KERNEL,
@@ -143,7 +154,41 @@ static struct twg_policy *twg_policy_default(void)
 		.min_age_ms = TWG_MIN_AGE_MS_DEFAULT,
 	};
 
-	return twg_policy_build(&defaults, NULL, 0, GFP_KERNEL_ACCOUNT);
+	return twg_policy_build(&defaults, NULL, 0, gfp);
+}
+
+/*
+ * A copy of the default policy for a new netns, and whether it is in
+ * force.  A default in force holds the hook, so the namespace's own
+ * reference only counts one more user: it cannot fail to place it.
+ */
+static struct twg_policy *twg_policy_for_new(bool *in_force)
+{
+	const struct twg_policy *def;
+	struct twg_policy *p;
+
+	mutex_lock(&twg_default_policy.lock);
+	def = rcu_dereference_protected(twg_default_policy.policy,
+					lockdep_is_held(&twg_default_policy.lock));
+	p = twg_policy_build(def, def->rules, def->nr_rules, GFP_KERNEL_ACCOUNT);
+	*in_force = p && twg_default_policy.in_force;
+	if (*in_force && twg_reuse_get()) {
+		/* Unloading: the hook is going, and so is this netns's policy. */
+		pr_warn("a new netns starts with the kernel's reuse policy, not the default: twguard is unloading\n");
+		kvfree(p);
+		p = twg_policy_initial(GFP_KERNEL_ACCOUNT);
+		*in_force = false;
+	}
+	mutex_unlock(&twg_default_policy.lock);
+	return p;
+}
+
+/* @ns's policy no longer decides anything: let go of the hook. */
+static void twg_netns_unhook(struct twg_netns *ns)
+{
+	if (ns->pol.in_force)
+		twg_reuse_put();
+	ns->pol.in_force = false;
 }
 
 static int __net_init twg_net_init(struct net *net)
@@ -158,21 +203,21 @@ static int __net_init twg_net_init(struct net *net)
 	ns->net = net;
 	ns->overflow_base = twg_overflow_now(net);
 	ns->since = ktime_get_boottime_seconds();
-	mutex_init(&ns->policy_lock);
-	RCU_INIT_POINTER(ns->policy, twg_policy_default());
+	mutex_init(&ns->pol.lock);
 	ns->stats = alloc_percpu_gfp(struct twg_stats, GFP_KERNEL_ACCOUNT);
-	if (!ns->stats || !rcu_access_pointer(ns->policy) ||
-	    twg_observe_init(&ns->obs)) {
-		free_percpu(ns->stats);
-		kvfree(rcu_dereference_protected(ns->policy, true));
-		kfree(ns);
-		return -ENOMEM;
+	if (!ns->stats || twg_observe_init(&ns->obs))
+		goto err_free;
+	RCU_INIT_POINTER(ns->pol.policy, twg_policy_for_new(&ns->pol.in_force));
+	if (!rcu_access_pointer(ns->pol.policy)) {
+		twg_observe_destroy(&ns->obs);
+		goto err_free;
 	}
 
 	err = twg_proc_netns_add(net);
 	if (err) {
 		pr_err("netns %u: cannot create /proc/net/twguard: %d\n",
 		       net->ns.inum, err);
+		twg_netns_unhook(ns);
 		twg_netns_release(ns);
 		return err;
 	}
@@ -183,6 +228,7 @@ static int __net_init twg_net_init(struct net *net)
 		pr_err("netns %u: cannot create its directory: %d\n",
 		       net->ns.inum, err);
 		twg_proc_netns_del(net);
+		twg_netns_unhook(ns);
 		kobject_put(&ns->kobj);
 		return err;
 	}
@@ -192,6 +238,11 @@ static int __net_init twg_net_init(struct net *net)
 	mutex_unlock(&twg_netns_mutex);
 	WRITE_ONCE(pn->ns, ns);
 	return 0;
+
+err_free:
+	free_percpu(ns->stats);
+	kfree(ns);
+	return -ENOMEM;
 }
 
 static void __net_exit twg_net_exit(struct net *net)
@@ -203,9 +254,7 @@ static void __net_exit twg_net_exit(struct net *net)
 	WRITE_ONCE(pn->ns, NULL);
 	pn->dying = ns;
 	/* Its connect()s are over: its policy no longer needs the hook. */
-	if (ns->policy_in_force)
-		twg_reuse_put();
-	ns->policy_in_force = false;
+	twg_netns_unhook(ns);
 	/* Readers of its files finish before this returns. */
 	twg_sysfs_netns_del(ns);
 }
@@ -249,10 +298,35 @@ static struct pernet_operations twg_net_ops = {
 
 int twg_netns_init(void)
 {
-	return register_pernet_subsys(&twg_net_ops);
+	int err;
+
+	RCU_INIT_POINTER(twg_default_policy.policy, twg_policy_initial(GFP_KERNEL));
+	if (!rcu_access_pointer(twg_default_policy.policy))
+		return -ENOMEM;
+	err = twg_sysfs_default_add(twg_sysfs_root());
+	if (err)
+		goto err_policy;
+	err = register_pernet_subsys(&twg_net_ops);
+	if (err)
+		goto err_sysfs;
+	return 0;
+
+err_sysfs:
+	twg_sysfs_default_del();
+err_policy:
+	kvfree(rcu_dereference_protected(twg_default_policy.policy, true));
+	RCU_INIT_POINTER(twg_default_policy.policy, NULL);
+	return err;
 }
 
 void twg_netns_exit(void)
 {
 	unregister_pernet_subsys(&twg_net_ops);
+	/* No writer after this: the default's hook, if any, goes with it. */
+	twg_sysfs_default_del();
+	if (twg_default_policy.in_force)
+		twg_reuse_put();
+	twg_default_policy.in_force = false;
+	kvfree(rcu_dereference_protected(twg_default_policy.policy, true));
+	RCU_INIT_POINTER(twg_default_policy.policy, NULL);
 }

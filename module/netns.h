@@ -23,9 +23,7 @@ struct twg_netns {
 	struct kobject kobj;		/* /sys/kernel/twguard/netns/<inum>/ */
 	struct net *net;		/* not counted: we go before the netns */
 	struct twg_stats __percpu *stats;
-	struct twg_policy __rcu *policy;	/* never NULL once published */
-	struct mutex policy_lock;	/* serialises writers of policy */
-	bool policy_in_force;		/* holds a twg_reuse_get(); policy_lock */
+	struct twg_policy_slot pol;	/* its reuse policy */
 	s64 tw_at_load;			/* minisocks alive when twguard loaded */
 	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
 	time64_t since;			/* boot time, s, when twguard began */
@@ -40,6 +38,7 @@ struct twg_pernet {
 };
 
 extern unsigned int twg_net_id;
+extern struct twg_policy_slot twg_default_policy;
 
 int twg_netns_init(void);
 void twg_netns_exit(void);
@@ -123,7 +122,7 @@ static inline const struct twg_policy *twg_netns_policy(const struct net *net)
 {
 	struct twg_netns *ns = twg_netns_of(net);
 
-	return ns ? rcu_dereference(ns->policy) : NULL;
+	return ns ? rcu_dereference(ns->pol.policy) : NULL;
 }
 
 #endif /* _TWGUARD_NETNS_H */

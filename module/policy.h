@@ -13,6 +13,7 @@
 #define _TWGUARD_POLICY_H
 
 #include <linux/in6.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
@@ -113,6 +114,17 @@ struct twg_policy {
 	struct twg_index index[2];	/* IPv4, IPv6 */
 	unsigned int nr_rules;
 	struct twg_rule rules[];
+};
+
+/*
+ * Where a policy lives: a namespace's, or the default that namespaces
+ * created from then on start with (netns.c).  Replaced whole, with one
+ * pointer store under @lock (sysfs_policy.c).
+ */
+struct twg_policy_slot {
+	struct twg_policy __rcu *policy;	/* never NULL once published */
+	struct mutex lock;		/* serialises writers of policy */
+	bool in_force;			/* holds a twg_reuse_get(); lock */
 };
 
 /* What a decision needs to know, gathered by reuse.c. */

@@ -341,7 +341,7 @@ static void notrace twg_reuse_ftrace(unsigned long ip, unsigned long parent_ip,
 
 	if (!ns)
 		return;
-	p = rcu_dereference_check(ns->policy, rcu_read_lock_any_held());
+	p = rcu_dereference_check(ns->pol.policy, rcu_read_lock_any_held());
 	if (twg_policy_in_force(p))
 		twg_fregs_set_ip(fregs, (unsigned long)twg_twsk_unique);
 }

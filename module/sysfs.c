@@ -9,6 +9,8 @@
  *                                  the netns's owner (as network devices
  *                                  are), one value per file, plus stats
  *   netns/<inum>/policy/           its reuse policy (sysfs_policy.c)
+ *   default_policy/                the policy of namespaces made from
+ *                                  then on (sysfs_policy.c)
  *   netns/<inum>/dwell/, ...       dwell times, table bounds, the pressure
  *                                  alert (sysfs_observe.c)
  *
@@ -76,7 +78,7 @@ static struct kobj_attribute twg_attr_root_stats =
 /*
  * Which hooks are in place.  The close path and TIME-WAIT hooks always
  * are: twguard does not load without them.  The reuse hook is placed
- * only while some namespace has a policy in force.
+ * only while some namespace's policy, or the default policy, is in force.
  */
 static ssize_t hooks_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -294,6 +296,11 @@ void twg_sysfs_netns_del(struct twg_netns *ns)
 {
 	kobject_uevent(&ns->kobj, KOBJ_REMOVE);
 	kobject_del(&ns->kobj);
+}
+
+struct kobject *twg_sysfs_root(void)
+{
+	return twg_root;
 }
 
 int twg_sysfs_init(void)

@@ -45,5 +45,8 @@ int twg_sysfs_netns_add(struct twg_netns *ns);
 void twg_sysfs_netns_del(struct twg_netns *ns);
 int twg_sysfs_observe_add(struct twg_netns *ns);
 int twg_store_check(const char *buf, size_t count);
+struct kobject *twg_sysfs_root(void);
+int twg_sysfs_default_add(struct kobject *root);
+void twg_sysfs_default_del(void);
 
 #endif /* _TWGUARD_SYSFS_H */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/twguard/netns/<inum>/policy/: a netns's reuse policy and
- * the count of every decision taken under it.  Documented in
+ * the count of every decision taken under it; and
+ * /sys/kernel/twguard/default_policy/: the policy that namespaces created
+ * from then on start with.  Documented in
  * Documentation/networking/twguard-policy.rst and the ABI document.
  *
  * Writers need CAP_NET_ADMIN in the user namespace that owns the netns,
@@ -11,7 +13,7 @@
  *
  * Every write is parsed and checked in full before anything changes, then
  * replaces the whole policy with one pointer store (RCU), under the
- * netns's policy_lock: a decision, a reader or another writer sees the
+ * slot's lock: a decision, a reader or another writer sees the
  * policy before or after, never a mix.  A failed write changes nothing.
  * Every write first passes twg_store_check() (sysfs.c): E2BIG for a page
  * or more, EINVAL for a NUL byte.
@@ -41,11 +43,24 @@ static void twg_setting_set(const struct twg_setting_attr *sa,
 	*(u32 *)((void *)p + sa->offset) = val;
 }
 
+static struct kobject *twg_default_kobj;
+
+/* The policy a file of @kobj's directory is a setting of. */
+static struct twg_policy_slot *twg_kobj_slot(struct kobject *kobj)
+{
+	if (kobj == twg_default_kobj)
+		return &twg_default_policy;
+	return &twg_kobj_netns(kobj)->pol;
+}
+
 /*
- * Replace @ns's policy by a copy of it with @nr rules from @rules (or the
- * same rules if @rules is NULL), and setting @sa (if any) set to @val.
+ * Replace @slot's policy by a copy of it with @nr rules from @rules (or
+ * the same rules if @rules is NULL), and setting @sa (if any) set to @val.
+ * A policy in force holds the hook (twg_reuse_get()): a namespace's, so
+ * that its connect()s are decided by it; the default's, so that a
+ * namespace created with it never has to place the hook itself.
  */
-static int twg_policy_replace(struct twg_netns *ns,
+static int twg_policy_replace(struct twg_policy_slot *slot,
 			      const struct twg_setting_attr *sa, u32 val,
 			      const struct twg_rule *rules, unsigned int nr)
 {
@@ -53,35 +68,35 @@ static int twg_policy_replace(struct twg_netns *ns,
 	bool in_force;
 	int err;
 
-	mutex_lock(&ns->policy_lock);
-	old = rcu_dereference_protected(ns->policy,
-					lockdep_is_held(&ns->policy_lock));
+	mutex_lock(&slot->lock);
+	old = rcu_dereference_protected(slot->policy,
+					lockdep_is_held(&slot->lock));
 	if (!rules) {
 		rules = old->rules;
 		nr = old->nr_rules;
 	}
 	new = twg_policy_build(old, rules, nr, GFP_KERNEL_ACCOUNT);
 	if (!new) {
-		mutex_unlock(&ns->policy_lock);
+		mutex_unlock(&slot->lock);
 		return -ENOMEM;
 	}
 	if (sa)
 		twg_setting_set(sa, new, val);
 	in_force = twg_policy_in_force(new);
 	/* The hook is in place before the policy that needs it is seen. */
-	if (in_force && !ns->policy_in_force) {
+	if (in_force && !slot->in_force) {
 		err = twg_reuse_get();
 		if (err) {
-			mutex_unlock(&ns->policy_lock);
+			mutex_unlock(&slot->lock);
 			kvfree(new);
 			return err;
 		}
 	}
-	rcu_assign_pointer(ns->policy, new);
-	if (!in_force && ns->policy_in_force)
+	rcu_assign_pointer(slot->policy, new);
+	if (!in_force && slot->in_force)
 		twg_reuse_put();
-	ns->policy_in_force = in_force;
-	mutex_unlock(&ns->policy_lock);
+	slot->in_force = in_force;
+	mutex_unlock(&slot->lock);
 
 	kvfree_rcu(old, rcu);
 	return 0;
@@ -100,11 +115,11 @@ static ssize_t twg_setting_show(struct kobject *kobj,
 {
 	const struct twg_setting_attr *sa =
 		container_of(a, struct twg_setting_attr, kattr);
-	struct twg_netns *ns = twg_kobj_netns(kobj);
+	struct twg_policy_slot *slot = twg_kobj_slot(kobj);
 	u32 v;
 
 	rcu_read_lock();
-	v = twg_setting_get(sa, rcu_dereference(ns->policy));
+	v = twg_setting_get(sa, rcu_dereference(slot->policy));
 	rcu_read_unlock();
 	if (sa->names)
 		return sysfs_emit(buf, "%s\n", sa->names[v]);
@@ -145,7 +160,7 @@ static ssize_t twg_setting_store(struct kobject *kobj,
 	err = twg_store_check(buf, count) ?: twg_setting_parse(sa, buf, &val);
 	if (err)
 		return err;
-	err = twg_policy_replace(twg_kobj_netns(kobj), sa, val, NULL, 0);
+	err = twg_policy_replace(twg_kobj_slot(kobj), sa, val, NULL, 0);
 	return err ?: count;
 }
 
@@ -169,14 +184,14 @@ TWG_SETTING(dry_run, dry_run, 1, NULL);
 static ssize_t rules_show(struct kobject *kobj, struct kobj_attribute *a,
 			  char *buf)
 {
-	struct twg_netns *ns = twg_kobj_netns(kobj);
+	struct twg_policy_slot *slot = twg_kobj_slot(kobj);
 	const struct twg_policy *p;
 	char line[TWG_RULE_TEXT_MAX];
 	ssize_t len = 0;
 	unsigned int i;
 
 	rcu_read_lock();
-	p = rcu_dereference(ns->policy);
+	p = rcu_dereference(slot->policy);
 	for (i = 0; i < p->nr_rules; i++) {
 		twg_rule_format(&p->rules[i], line);
 		len += sysfs_emit_at(buf, len, "%s", line);
@@ -211,7 +226,7 @@ static ssize_t rules_store(struct kobject *kobj, struct kobj_attribute *a,
 	if (text >= PAGE_SIZE)
 		goto out;
 
-	err = twg_policy_replace(twg_kobj_netns(kobj), NULL, 0, rules, nr);
+	err = twg_policy_replace(twg_kobj_slot(kobj), NULL, 0, rules, nr);
 out:
 	kfree(rules);
 	return err ?: count;
@@ -225,12 +240,12 @@ static struct kobj_attribute twg_attr_rules = __ATTR(rules, 0600, rules_show,
 static ssize_t enforcing_show(struct kobject *kobj, struct kobj_attribute *a,
 			      char *buf)
 {
-	struct twg_netns *ns = twg_kobj_netns(kobj);
+	struct twg_policy_slot *slot = twg_kobj_slot(kobj);
 	bool in_force;
 
-	mutex_lock(&ns->policy_lock);
-	in_force = ns->policy_in_force;
-	mutex_unlock(&ns->policy_lock);
+	mutex_lock(&slot->lock);
+	in_force = slot->in_force;
+	mutex_unlock(&slot->lock);
 	return sysfs_emit(buf, "%d\n", in_force);
 }
 
@@ -276,3 +291,93 @@ const struct attribute_group twg_policy_group = {
 	.name = "policy",
 	.attrs = twg_policy_attrs,
 };
+
+/* --- /sys/kernel/twguard/default_policy/ ------------------------------------ */
+
+static struct attribute *twg_default_attrs[] = {
+	&twg_attr_mode.kattr.attr,
+	&twg_attr_min_age_ms.kattr.attr,
+	&twg_attr_rtt_factor.kattr.attr,
+	&twg_attr_timestamps.kattr.attr,
+	&twg_attr_rules.attr,
+	&twg_attr_dry_run.kattr.attr,
+	&twg_attr_enforcing.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(twg_default);
+
+/*
+ * The host's admin alone sets the default, from the initial netns with
+ * CAP_NET_ADMIN in the initial user namespace: it reaches every netns
+ * created from then on, a container's too.  Its rules name peers, and
+ * only the host's admin reads them; its settings are everyone's to read,
+ * as the root files are.
+ */
+static int twg_default_access(const struct attribute *attr, bool write)
+{
+	if (!write && (attr->mode & 0044))
+		return 0;
+	if (!net_eq(current->nsproxy->net_ns, &init_net))
+		return -EACCES;
+	if (!capable(CAP_NET_ADMIN))
+		return write ? -EPERM : -EACCES;
+	return 0;
+}
+
+static ssize_t twg_default_attr_show(struct kobject *kobj,
+				     struct attribute *attr, char *buf)
+{
+	return twg_default_access(attr, false) ?:
+	       kobj_sysfs_ops.show(kobj, attr, buf);
+}
+
+static ssize_t twg_default_attr_store(struct kobject *kobj,
+				      struct attribute *attr, const char *buf,
+				      size_t count)
+{
+	return twg_default_access(attr, true) ?:
+	       kobj_sysfs_ops.store(kobj, attr, buf, count);
+}
+
+static const struct sysfs_ops twg_default_sysfs_ops = {
+	.show = twg_default_attr_show,
+	.store = twg_default_attr_store,
+};
+
+static void twg_default_kobj_release(struct kobject *kobj)
+{
+	kfree(kobj);
+}
+
+static const struct kobj_type twg_default_ktype = {
+	.sysfs_ops = &twg_default_sysfs_ops,
+	.default_groups = twg_default_groups,
+	.release = twg_default_kobj_release,
+};
+
+/* After twg_default_policy has its policy; before any netns is made. */
+int twg_sysfs_default_add(struct kobject *root)
+{
+	struct kobject *kobj;
+	int err;
+
+	kobj = kzalloc(sizeof(*kobj), GFP_KERNEL);
+	if (!kobj)
+		return -ENOMEM;
+	err = kobject_init_and_add(kobj, &twg_default_ktype, root,
+				   "default_policy");
+	if (err) {
+		kobject_put(kobj);
+		return err;
+	}
+	twg_default_kobj = kobj;
+	return 0;
+}
+
+/* Waits for the default's readers and writers. */
+void twg_sysfs_default_del(void)
+{
+	kobject_del(twg_default_kobj);
+	kobject_put(twg_default_kobj);
+	twg_default_kobj = NULL;
+}

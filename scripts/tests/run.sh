@@ -50,6 +50,14 @@ for t in $tests; do
 			echo "# removing netns $ns, left by $t"
 			ip netns del "$ns"
 		done
+		# And the default policy, set back to the one at load.
+		d=/sys/kernel/twguard/default_policy
+		if [ -d $d ] && [ "$(cat $d/enforcing)" != 0 ]; then
+			echo "# setting the default policy back, left by $t"
+			echo kernel >$d/mode
+			echo >$d/rules
+			echo 0 >$d/dry_run
+		fi
 	fi
 done
 if [ $failed = 0 ]; then

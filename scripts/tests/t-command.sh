@@ -301,3 +301,117 @@ test_command_node_exporter() {
 		"$(series /tmp/cmd.scrape twguard_dwell_seconds_count "netns=\"$inum\",state=\"fin_wait2\"")" 6
 	ip netns del $ns
 }
+
+# policy_of NS: a namespace's (or, for "default", the default's) policy
+# settings and rules, on one line.
+policy_of() {
+	local d
+	if [ "$1" = default ]; then
+		d=/sys/kernel/twguard/default_policy
+	else
+		d=/sys/kernel/twguard/netns/$(netns_inode $1)/policy
+	fi
+	echo $(cat $d/mode $d/timestamps $d/min_age_ms $d/rtt_factor $d/dry_run $d/rules)
+}
+
+# apply: a file's sections set whole policies; a mistake anywhere is
+# reported with its line and applies nothing.
+test_command_apply() {
+	local a b c=/tmp/cmd.conf before
+	wait_for 60 reuse_policy_is kernel
+	a=$(new_netns cmda)
+	b=$(new_netns cmdb)
+	pol_set $b rtt_factor 4
+	cat >$c <<-CONF
+	# twguard's policies
+	[default]
+	mode = on
+	rule = 192.0.2.0/24 port 443 allow min_age_ms 500
+
+	[netns $a]
+	mode = loopback        # loopback peers only
+	timestamps = kernel
+	rule = 2001:db8::/32 deny
+	rule = 198.51.100.0/24 port 1000-2000 default
+
+	[netns $(netns_inode $b)]
+	min_age_ms = 2000
+
+	[netns twg-no-such-ns]
+	mode = on
+	CONF
+	pp twguard apply $c 2>/tmp/cmd.err
+	cat /tmp/cmd.err
+	expect_eq "missing namespace: a warning" "$(grep -c 'line 15: \[netns twg-no-such-ns\]: no such namespace now: skipped' /tmp/cmd.err)" 1
+	expect_eq "default" "$(policy_of default)" "on strict 1000 0 0 192.0.2.0/24 port 443 allow min_age_ms 500"
+	expect_eq "$a" "$(policy_of $a)" \
+		"loopback kernel 1000 0 0 2001:db8::/32 deny 198.51.100.0/24 port 1000-2000 default"
+	# What a section leaves out is the default value, not what was there.
+	expect_eq "$b" "$(policy_of $b)" "kernel strict 2000 0 0"
+	pp twguard apply $c 2>/dev/null
+	expect_eq "twice, the same" "$(policy_of $a)" \
+		"loopback kernel 1000 0 0 2001:db8::/32 deny 198.51.100.0/24 port 1000-2000 default"
+	expect_eq "the default reaches a new namespace" "$(twguard -j -N $(new_netns cmdn2) policy | jq -r '.namespaces[0].mode')" on
+	ip netns del twg-$$-cmdn2
+
+	# Each mistake: its line, and nothing applied.
+	before="$(policy_of default) / $(policy_of $a) / $(policy_of $b)"
+	for bad in "mode = onn:3" "timestamps = loose:3" "min_age_ms = 60001:3" \
+		"rtt_factor = 17:3" "dry_run = 2:3" "rule = 192.0.2.1/24 deny:3" \
+		"rule = 192.0.2.0/24 port 0 deny:3" "rule = 192.0.2.0/24 port 9-8 deny:3" \
+		"rule = 192.0.2.0/24 allow min_age_ms 70000:3" "colour = blue:3" "mode:3"; do
+		printf '[netns %s]\nmin_age_ms = 3000\n%s\n[default]\nmode = kernel\n' $b "${bad%:*}" >$c
+		expect_exit 2 twguard apply $c
+		expect_eq "'${bad%:*}': line" "$(grep -c "$c:${bad##*:}: " /tmp/cmd.err)" 1
+		expect_eq "'${bad%:*}': nothing applied" "$(policy_of default) / $(policy_of $a) / $(policy_of $b)" "$before"
+	done
+	printf 'mode = on\n' >$c
+	expect_exit 2 twguard apply $c
+	printf '[default]\n[default]\n' >$c
+	expect_exit 2 twguard apply $c
+	printf '[nets x]\n' >$c
+	expect_exit 2 twguard apply $c
+	expect_eq "still nothing applied" "$(policy_of default) / $(policy_of $a) / $(policy_of $b)" "$before"
+
+	printf '[default]\n' >$c
+	pp twguard apply $c
+	expect_eq "default back" "$(policy_of default) $(cat /sys/kernel/twguard/default_policy/enforcing)" "kernel strict 1000 0 0 0"
+	ip netns del $a
+	ip netns del $b
+}
+
+# A refusal only the module can make (the hook cannot be placed: a
+# stand-in for a livepatch holds tcp_twsk_unique()) puts back what the
+# file had changed before it.
+test_command_apply_rollback() {
+	local a b c=/tmp/cmd.conf
+	wait_for 60 reuse_policy_is kernel
+	a=$(new_netns cmdr)
+	b=$(new_netns cmds)
+	pp insmod "$TWG_MODULES/twguard_test_ipmodify.ko"
+	printf '[netns %s]\nmin_age_ms = 2500\nrtt_factor = 3\n[netns %s]\nmode = on\n' $a $b >$c
+	expect_exit 1 twguard apply $c
+	expect_eq "says where" "$(grep -c "$c:4: \[netns $b\]: netns [0-9]*: policy/mode refused: tcp_twsk_unique() cannot be taken over" /tmp/cmd.err)" 1
+	expect_eq "says nothing applied" "$(grep -c 'nothing applied' /tmp/cmd.err)" 1
+	expect_eq "$a put back" "$(policy_of $a)" "kernel strict 1000 0 0"
+	expect_eq "$b unchanged" "$(policy_of $b)" "kernel strict 1000 0 0"
+	pp rmmod twguard_test_ipmodify
+	pp twguard apply $c
+	expect_eq "$a once free" "$(policy_of $a)" "kernel strict 2500 3 0"
+	expect_eq "$b once free" "$(policy_of $b)" "on strict 1000 0 0"
+	ip netns del $a
+	ip netns del $b
+}
+
+# policy --default: the command on the default policy.
+test_command_policy_default() {
+	local json
+	pp twguard --default policy set mode=on min_age_ms=2000
+	json=$(twguard --default -j policy)
+	expect_eq "show" "$(jqv "$json" '.namespaces[0] | "\(.default) \(.netns) \(.mode) \(.min_age_ms) \(.enforcing)"')" \
+		"true null on 2000 1"
+	expect_exit 6 twg-as 1000 twguard --default policy set mode=off
+	expect_eq "names what is needed" "$(grep -c 'CAP_NET_ADMIN in the initial user namespace' /tmp/cmd.err)" 1
+	pp twguard --default policy set mode=kernel min_age_ms=1000
+	expect_eq "back" "$(policy_of default)" "kernel strict 1000 0 0"
+}

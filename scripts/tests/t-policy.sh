@@ -610,3 +610,54 @@ test_policy_observe_only() {
 	expect_eq "enforcing after" "$(pol $ns enforcing)" 1
 	ip netns del $ns
 }
+
+# The default policy reaches the namespaces made after it is set, and no
+# other; the host's admin alone sets it; bad input changes nothing.
+test_policy_default() {
+	local d=/sys/kernel/twguard/default_policy old new other
+	wait_for 60 reuse_policy_is kernel
+	old=$(new_netns dfo)
+	expect_eq "at load" "$(cat $d/mode $d/timestamps $d/min_age_ms $d/rtt_factor $d/dry_run $d/enforcing | tr '\n' ' ')" \
+		"kernel strict 1000 0 0 0 "
+	expect_eq "no rules" "$(wc -c <$d/rules)" 0
+	expect_eq "set mode" "$(twg-write $d/mode on)" ok
+	expect_eq "set rules" "$(twg-write $d/rules '192.0.2.0/24 port 443 allow min_age_ms 500')" ok
+	expect_eq "set min_age_ms" "$(twg-write $d/min_age_ms 1500)" ok
+	expect_eq "enforcing" "$(cat $d/enforcing)" 1
+	# A default in force counts as a policy in force: new namespaces
+	# then never have to place the hook themselves.
+	expect_eq "hooks: reuse_policy" "$(sed -n 's/^reuse_policy //p' /sys/kernel/twguard/hooks)" attached
+	expect_eq "twguard on tcp_twsk_unique" "$(reuse_hooked)" yes
+	# Refused, and nothing changes.
+	expect_eq "bad mode" "$(twg-write $d/mode bogus)" EINVAL
+	expect_eq "min_age_ms past its limit" "$(twg-write $d/min_age_ms 60001)" ERANGE
+	expect_eq "bad rule" "$(twg-write $d/rules '192.0.2.1/24 deny')" EINVAL
+	expect_eq "unprivileged" "$(twg-write -u 1000 $d/mode off)" EACCES
+	expect_eq "root without CAP_NET_ADMIN" "$(twg-write -N $d/mode off)" EPERM
+	expect_eq "another netns's root" "$(ip netns exec $old twg-write $d/mode off)" EACCES
+	expect_eq "rules: the host's admin's" "$(twg-write -u 1000 -r $d/rules)" EACCES
+	expect_eq "rules: not a container's" "$(ip netns exec $old twg-write -r $d/rules)" EACCES
+	expect_eq "settings: everyone's" "$(twg-write -u 1000 -r $d/mode)" ok
+	expect_eq "unchanged" "$(cat $d/mode $d/min_age_ms $d/rules | tr '\n' ' ')" \
+		"on 1500 192.0.2.0/24 port 443 allow min_age_ms 500 "
+	# A namespace made now starts with it; the one before keeps its own.
+	new=$(new_netns dfn)
+	expect_eq "new netns" "$(pol $new mode) $(pol $new min_age_ms) $(pol $new enforcing)" "on 1500 1"
+	expect_eq "new netns rules" "$(pol $new rules)" "192.0.2.0/24 port 443 allow min_age_ms 500"
+	expect_eq "older netns" "$(pol $old mode) $(pol $old enforcing)" "kernel 0"
+	# Its own copy: changing it leaves the default alone, and back.
+	pol_set $new mode off
+	expect_eq "default unchanged" "$(cat $d/mode)" on
+	expect_eq "clear mode" "$(twg-write $d/mode kernel)" ok
+	# (A blank line empties the rules: a write of nothing writes nothing.)
+	printf '\n' >/tmp/dfl.nl
+	expect_eq "clear rules" "$(twg-write $d/rules @/tmp/dfl.nl)" ok
+	expect_eq "clear min_age_ms" "$(twg-write $d/min_age_ms 1000)" ok
+	expect_eq "enforcing after" "$(cat $d/enforcing)" 0
+	other=$(new_netns dfx)
+	expect_eq "made after" "$(pol $other mode) $(pol $other enforcing)" "kernel 0"
+	expect_eq "set earlier, kept" "$(pol $new mode) $(pol $new enforcing)" "off 1"
+	ip netns del $old
+	ip netns del $new
+	ip netns del $other
+}

@@ -146,6 +146,13 @@ void j_doc_close(void)
 void j_ns_open(const struct twg_ns *ns)
 {
 	j_open(NULL, '{');
+	if (!ns->inum) {		/* the default policy */
+		j_null("netns");
+		j_null("name");
+		j_null("pid");
+		j_bool("default", true);
+		return;
+	}
 	j_u64("netns", ns->inum);
 	if (ns->name[0])
 		j_str("name", ns->name);

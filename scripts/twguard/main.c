@@ -31,6 +31,8 @@ static const char usage_text[] =
 "  policy [show]            the reuse policy\n"
 "  policy set KEY=VALUE...  mode, timestamps, min_age_ms, rtt_factor, dry_run\n"
 "  policy rules FILE        replace the rules (- for stdin)\n"
+"  apply FILE               set the policies a configuration file gives\n"
+"                           (/etc/twguard/policy.conf), all or nothing\n"
 "  metrics                  Prometheus text format, for node_exporter\n"
 "\n"
 "  -N, --netns NS           one namespace: its inode, a PID in it, or its\n"
@@ -45,6 +47,8 @@ static const char usage_text[] =
 "      --destinations N     metrics: the N destinations with the most\n"
 "                           TIME-WAIT, as series of their own (at most 1000)\n"
 "  -o, --output FILE        metrics: write FILE atomically\n"
+"      --default            policy: the default policy, which namespaces\n"
+"                           created from now on start with\n"
 "  -V, --version            the command's and the module's versions\n"
 "  -h, --help\n"
 "\n"
@@ -130,7 +134,7 @@ static int show_version(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DESTINATIONS = 256 };
+	enum { OPT_DESTINATIONS = 256, OPT_DEFAULT };
 	static const struct option longopts[] = {
 		{ "netns", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
@@ -141,6 +145,7 @@ int main(int argc, char **argv)
 		{ "rows", required_argument, NULL, 'n' },
 		{ "destinations", required_argument, NULL, OPT_DESTINATIONS },
 		{ "output", required_argument, NULL, 'o' },
+		{ "default", no_argument, NULL, OPT_DEFAULT },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -154,6 +159,7 @@ int main(int argc, char **argv)
 		{ "dwell", twg_cmd_dwell },
 		{ "policy", twg_cmd_policy },
 		{ "metrics", twg_cmd_metrics },
+		{ "apply", twg_cmd_apply },
 	};
 	struct twg_opts o = {};
 	char *end;
@@ -205,6 +211,9 @@ int main(int argc, char **argv)
 		case 'o':
 			o.output = optarg;
 			break;
+		case OPT_DEFAULT:
+			o.default_policy = true;
+			break;
 		case 'V':
 			return show_version();
 		case 'h':
@@ -223,6 +232,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[optind], cmds[i].name))
 			return cmds[i].fn(&o, argc - optind - 1, argv + optind + 1);
 	return twg_fail(TWG_EXIT_USAGE,
-			"no command \"%s\": stat, top, dwell, policy or metrics (twguard -h)",
+			"no command \"%s\": stat, top, dwell, policy, apply or metrics (twguard -h)",
 			argv[optind]);
 }

@@ -6,10 +6,12 @@
 #include "twguard.h"
 
 const char *twg_prog = "twguard";
+bool twg_quiet;		/* twg_fail() prints nothing */
+const char *twg_context;	/* where, before what: "FILE:LINE: " */
 
 static void say(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: %s", twg_prog, kind);
+	fprintf(stderr, "%s: %s%s", twg_prog, twg_context ? twg_context : "", kind);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -19,6 +21,8 @@ int twg_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (twg_quiet)
+		return code;
 	va_start(ap, fmt);
 	say("", fmt, ap);
 	va_end(ap);

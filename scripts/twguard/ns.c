@@ -178,6 +178,7 @@ int twg_ns_resolve(const char *want, struct twg_ns **out, int *nr)
 {
 	/* What @want named the first time: -i's later rounds stay with it. */
 	static unsigned long long resolved;
+	static char resolved_want[256];
 	unsigned long long inum = 0;
 	struct twg_ns *ns;
 	char path[512];
@@ -189,7 +190,7 @@ int twg_ns_resolve(const char *want, struct twg_ns **out, int *nr)
 		return err;
 	if (!want)
 		return ns_list_all(out, nr);
-	if (resolved) {
+	if (resolved && !strcmp(want, resolved_want)) {
 		if (!ns_visible(resolved))
 			return twg_fail(TWG_EXIT_VANISHED,
 					"netns %llu (%s) went away while being read",
@@ -228,6 +229,7 @@ int twg_ns_resolve(const char *want, struct twg_ns **out, int *nr)
 				"namespace %llu (%s) has no directory under %s/netns: it is gone, or not visible from here",
 				inum, want, TWG_SYSFS);
 	resolved = inum;
+	snprintf(resolved_want, sizeof(resolved_want), "%s", want);
 found:
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -241,7 +243,11 @@ found:
 
 const char *twg_ns_label(const struct twg_ns *ns, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "netns %llu", ns->inum);
+	int n;
+
+	if (!ns->inum)
+		return snprintf(buf, len, "default policy (namespaces created from now on)"), buf;
+	n = snprintf(buf, len, "netns %llu", ns->inum);
 
 	if (ns->name[0] && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, " \"%s\"", ns->name);
@@ -251,23 +257,42 @@ const char *twg_ns_label(const struct twg_ns *ns, char *buf, size_t len)
 }
 
 /* An errno from reading or writing @what of @ns, as an exit status. */
+/* How messages name @ns, and the capability its files need. */
+const char *twg_ns_where(const struct twg_ns *ns)
+{
+	static char buf[32];
+
+	if (!ns->inum)
+		return "default_policy";
+	snprintf(buf, sizeof(buf), "netns %llu", ns->inum);
+	return buf;
+}
+
+const char *twg_ns_cap(const struct twg_ns *ns)
+{
+	if (ns->inum)
+		return "needs CAP_NET_ADMIN over that namespace";
+	return "needs CAP_NET_ADMIN in the initial user namespace, from the initial netns";
+}
+
 static int ns_error(const struct twg_ns *ns, const char *what, int err,
 		    bool write)
 {
+	const char *how = write ? "writing" : "reading";
+
 	if (err == EACCES || err == EPERM)
-		return twg_fail(TWG_EXIT_PERM,
-				"netns %llu: %s %s: %s (needs CAP_NET_ADMIN over that namespace)",
-				ns->inum, write ? "writing" : "reading", what,
-				strerror(err));
-	if ((err == ENOENT || err == ENODEV) && !ns_visible(ns->inum))
+		return twg_fail(TWG_EXIT_PERM, "%s: %s %s: %s (%s)",
+				twg_ns_where(ns), how, what, strerror(err),
+				twg_ns_cap(ns));
+	if ((err == ENOENT || err == ENODEV) && ns->inum && !ns_visible(ns->inum))
 		return twg_fail(TWG_EXIT_VANISHED,
 				"netns %llu went away while being read", ns->inum);
 	if (err == ENOENT)
 		return twg_fail(TWG_EXIT_ERROR,
-				"netns %llu: no %s: is the module older than this command?",
-				ns->inum, what);
-	return twg_fail(TWG_EXIT_ERROR, "netns %llu: %s %s: %s", ns->inum,
-			write ? "writing" : "reading", what, strerror(err));
+				"%s: no %s: is the module older than this command?",
+				twg_ns_where(ns), what);
+	return twg_fail(TWG_EXIT_ERROR, "%s: %s %s: %s", twg_ns_where(ns), how,
+			what, strerror(err));
 }
 
 /* All of @path in one read (sysfs fills its page once per open). */
@@ -291,12 +316,25 @@ static int read_whole(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The file @rel of @ns's directory.  The default policy (inode 0) has
+ * only a policy: its policy/X is default_policy/X.
+ */
+static void ns_path(const struct twg_ns *ns, const char *rel, char *path,
+		    size_t len)
+{
+	if (!ns->inum && !strncmp(rel, "policy/", 7))
+		snprintf(path, len, TWG_SYSFS "/default_policy/%s", rel + 7);
+	else
+		snprintf(path, len, TWG_SYSFS "/netns/%llu/%s", ns->inum, rel);
+}
+
 int twg_read(const struct twg_ns *ns, const char *rel, char *buf, size_t len)
 {
 	char path[256];
 	int err;
 
-	snprintf(path, sizeof(path), TWG_SYSFS "/netns/%llu/%s", ns->inum, rel);
+	ns_path(ns, rel, path, sizeof(path));
 	err = read_whole(path, buf, len);
 	return err ? ns_error(ns, rel, err, false) : 0;
 }
@@ -322,7 +360,7 @@ int twg_write(const struct twg_ns *ns, const char *rel, const char *buf,
 	ssize_t n;
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), TWG_SYSFS "/netns/%llu/%s", ns->inum, rel);
+	ns_path(ns, rel, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -42,18 +42,40 @@ static const char *refusal(int err)
 	}
 }
 
-static int write_error(const struct twg_ns *ns, const char *file, int err)
+int twg_policy_write_error(const struct twg_ns *ns, const char *file, int err)
 {
 	if (err == EACCES || err == EPERM)
-		return twg_fail(TWG_EXIT_PERM,
-				"netns %llu: writing policy/%s: %s (needs CAP_NET_ADMIN over that namespace)",
-				ns->inum, file, strerror(err));
-	if (err == ENOENT)
+		return twg_fail(TWG_EXIT_PERM, "%s: writing policy/%s: %s (%s)",
+				twg_ns_where(ns), file, strerror(err),
+				twg_ns_cap(ns));
+	if (err == ENOENT && ns->inum)
 		return twg_fail(TWG_EXIT_VANISHED,
 				"netns %llu went away while being written", ns->inum);
 	return twg_fail(err == EBUSY ? TWG_EXIT_ERROR : TWG_EXIT_USAGE,
-			"netns %llu: policy/%s refused: %s (%s)", ns->inum,
+			"%s: policy/%s refused: %s (%s)", twg_ns_where(ns),
 			file, refusal(err), strerror(err));
+}
+
+/* The one policy a change is for: --default, -N, or the caller's netns's. */
+static int target(const struct twg_opts *o, struct twg_ns **ns)
+{
+	char self[32];
+	unsigned long long inum;
+	int nr, err;
+
+	if (o->default_policy) {
+		err = twg_module_check();
+		if (err)
+			return err;
+		*ns = calloc(1, sizeof(**ns));	/* inode 0: the default */
+		return *ns ? 0 : twg_fail(TWG_EXIT_ERROR, "out of memory");
+	}
+	if (o->netns)
+		return twg_ns_resolve(o->netns, ns, &nr);
+	if (twg_ns_self(&inum))
+		return twg_fail(TWG_EXIT_ERROR, "cannot read /proc/self/ns/net");
+	snprintf(self, sizeof(self), "%llu", inum);
+	return twg_ns_resolve(self, ns, &nr);
 }
 
 static int show_one(const struct twg_opts *o, FILE *out, const struct twg_ns *ns)
@@ -105,9 +127,9 @@ static int show_one(const struct twg_opts *o, FILE *out, const struct twg_ns *ns
 static int policy_show(const struct twg_opts *o)
 {
 	struct twg_ns *ns = NULL;
-	int nr = 0, i, err;
+	int nr = 1, i, err;
 
-	err = twg_ns_resolve(o->netns, &ns, &nr);
+	err = o->default_policy ? target(o, &ns) : twg_ns_resolve(o->netns, &ns, &nr);
 	if (err)
 		return err;
 	if (o->json) {
@@ -120,21 +142,6 @@ static int policy_show(const struct twg_opts *o)
 		j_doc_close();
 	free(ns);
 	return err;
-}
-
-/* The one namespace a change is for: -N, or the caller's own. */
-static int target(const struct twg_opts *o, struct twg_ns **ns)
-{
-	char self[32];
-	unsigned long long inum;
-	int nr;
-
-	if (o->netns)
-		return twg_ns_resolve(o->netns, ns, &nr);
-	if (twg_ns_self(&inum))
-		return twg_fail(TWG_EXIT_ERROR, "cannot read /proc/self/ns/net");
-	snprintf(self, sizeof(self), "%llu", inum);
-	return twg_ns_resolve(self, ns, &nr);
 }
 
 static int policy_set(const struct twg_opts *o, int argc, char **argv)
@@ -178,7 +185,7 @@ static int policy_set(const struct twg_opts *o, int argc, char **argv)
 		snprintf(rel, sizeof(rel), "policy/%.*s", (int)(eq - argv[i]), argv[i]);
 		werr = twg_write(ns, rel, eq + 1, strlen(eq + 1));
 		if (werr) {
-			err = write_error(ns, rel + 7, -werr);
+			err = twg_policy_write_error(ns, rel + 7, -werr);
 			/* Put back what this set already changed. */
 			while (--i >= 0) {
 				eq = strchr(argv[i], '=');
@@ -225,7 +232,7 @@ static int policy_rules(const struct twg_opts *o, int argc, char **argv)
 		return err;
 	n = twg_write(ns, "policy/rules", buf, len);
 	if (n)
-		err = write_error(ns, "rules", -n);
+		err = twg_policy_write_error(ns, "rules", -n);
 	free(ns);
 	return err;
 }

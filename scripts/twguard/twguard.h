@@ -57,9 +57,12 @@ struct twg_opts {
 	long top;		/* -n */
 	long destinations;	/* metrics --destinations */
 	const char *output;	/* metrics -o */
+	bool default_policy;	/* policy --default */
 };
 
 extern const char *twg_prog;
+extern bool twg_quiet;
+extern const char *twg_context;
 
 /* msg.c */
 /* As the kernel spells it (include/linux/compiler_attributes.h). */
@@ -81,6 +84,8 @@ int twg_open_table(const struct twg_ns *ns, const char *table, FILE **f);
 int twg_read_stats(const struct twg_ns *ns, struct twg_stats *st);
 bool twg_stat_gauge(const char *key);
 const char *twg_ns_label(const struct twg_ns *ns, char *buf, size_t len);
+const char *twg_ns_where(const struct twg_ns *ns);
+const char *twg_ns_cap(const struct twg_ns *ns);
 
 /* json.c */
 void j_doc_open(FILE *f, bool pretty);
@@ -106,6 +111,10 @@ int twg_cmd_top(const struct twg_opts *o, int argc, char **argv);
 int twg_cmd_dwell(const struct twg_opts *o, int argc, char **argv);
 int twg_cmd_policy(const struct twg_opts *o, int argc, char **argv);
 int twg_cmd_metrics(const struct twg_opts *o, int argc, char **argv);
+int twg_cmd_apply(const struct twg_opts *o, int argc, char **argv);
+
+/* policy.c, for conf.c */
+int twg_policy_write_error(const struct twg_ns *ns, const char *file, int err);
 
 /* dwell.c, for metrics.c */
 #define TWG_DWELL_BUCKETS	30
