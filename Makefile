@@ -8,6 +8,7 @@
 #                   depmod, and the command, its systemd units and its
 #                   manual under /usr (DESTDIR=DIR, INSTALL_MOD_PATH=DIR:
 #                   stage them under DIR instead)
+#   make deb        the twguard-dkms and twguard packages, into build/deb/
 #   make demo       boot Debian 12's kernel with twguard, run a workload
 #                   (KERNEL=NAME: another kernel, as make bench takes)
 #   make bench      twguard's cost: loaded against not, within each boot
@@ -65,6 +66,10 @@ demo:
 bench:
 	KERNEL=$(KERNEL) scripts/bench
 
+deb:
+	scripts/setup
+	scripts/deb-build
+
 test:
 	scripts/test
 
@@ -85,4 +90,4 @@ clean:
 		-name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -delete
 	rm -f Module.symvers modules.order module/modules.order kunit/modules.order
 
-.PHONY: all modules tools install install-tools demo bench test torture check style clean
+.PHONY: all modules tools install install-tools deb demo bench test torture check style clean

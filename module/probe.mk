@@ -19,6 +19,7 @@ ccflags-y += $(call twg_probe,include/linux/ftrace*.h,define ftrace_regs_get_arg
 ccflags-y += $(call twg_probe,include/net/inet_timewait_sock.h,u32[[:space:]]+tw_entry_stamp;,TWG_HAVE_TW_ENTRY_STAMP)
 ccflags-y += $(call twg_probe,include/linux/module.h,MODULE_INFO\(import_ns.[[:space:]]*ns\),TWG_HAVE_STRING_NS)
 ccflags-y += $(call twg_probe,include/net/inet_hashtables.h,struct hlist_head[[:space:]]+bhash2;,TWG_HAVE_TB_BHASH2_LIST)
+ccflags-y += $(call twg_probe,include/net/secure_seq.h,secure_tcp_seq_and_ts_off,TWG_HAVE_SEQ_AND_TS_OFF)
 
 # The words twguard keeps in the kernel's sockets (stamp.h) must be
 # padding in this very tree: nothing declared where they go.  The compiler

@@ -166,25 +166,6 @@ static bool twg_tw_loopback(const struct inet_timewait_sock *tw)
 }
 
 /*
- * The TSval offset the new connection will get: the 4-tuple is the
- * minisock's, and tcp_v[46]_connect() derive the offset from it.
- */
-static u32 twg_new_ts_off(const struct net *net,
-			  const struct inet_timewait_sock *tw, bool ipv6)
-{
-#if IS_ENABLED(CONFIG_IPV6)
-	if (ipv6)
-		return secure_tcpv6_seq_and_ts_off(net,
-						   tw->tw_v6_rcv_saddr.s6_addr32,
-						   tw->tw_v6_daddr.s6_addr32,
-						   tw->tw_sport,
-						   tw->tw_dport).ts_off;
-#endif
-	return secure_tcp_seq_and_ts_off(net, tw->tw_rcv_saddr, tw->tw_daddr,
-					 tw->tw_sport, tw->tw_dport).ts_off;
-}
-
-/*
  * How long ago, at least, the old connection sent its last TSval: its
  * last (re)arm, less the 1 ms the ACK may have gone out after the stamp,
  * or its last out-of-window ACK, in whole jiffies.
@@ -252,8 +233,8 @@ static void twg_reuse_ctx_fill_ts(struct twg_reuse_ctx *c,
 
 	c->ts_comparable = READ_ONCE(net->ipv4.sysctl_tcp_timestamps) &&
 			   !twg_tw_usec_ts(tw) &&
-			   twg_new_ts_off(net, tw, c->family == AF_INET6) ==
-			   READ_ONCE(tcptw->tw_ts_offset);
+			   twg_ts_off_same(net, tw, c->family == AF_INET6,
+					   READ_ONCE(tcptw->tw_ts_offset));
 	c->ts_delta = min_t(u32, twg_since_last_send(tcptw, c->age_ms), S32_MAX);
 }
 

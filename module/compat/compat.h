@@ -149,4 +149,49 @@ static inline void twg_tb_owners_walk(struct inet_bind_bucket *tb,
 #endif
 }
 
+#include <net/inet_timewait_sock.h>
+#include <net/secure_seq.h>
+
+/*
+ * Whether a new connection on @tw's 4-tuple gets the TSval offset @old
+ * the minisock's connection had, as tcp_v[46]_connect() derive it.
+ *
+ * Newer trees (the stable point releases of 6.1 from 2026, 6.12, 7.x:
+ * secure_tcp_seq_and_ts_off()) key the offset on the 4-tuple, and export
+ * the function.  Older 6.1 trees key it on the addresses alone, with
+ * secure_tcp_ts_off() and secure_tcpv6_ts_off(); the first is not
+ * exported.  There an IPv4 offset is 0 unless net.ipv4.tcp_timestamps is
+ * 1, and otherwise a keyed hash of the two addresses, which the old
+ * connection got too if tcp_timestamps was 1 then: so the offsets agree
+ * exactly when tcp_timestamps is 1 and @old is not 0, or tcp_timestamps
+ * is not 1 and @old is 0.  A hash that happens to be 0 (once in 2^32)
+ * reads as "changed": a strict policy then denies, never the reverse.
+ */
+static inline bool twg_ts_off_same(const struct net *net,
+				   const struct inet_timewait_sock *tw,
+				   bool ipv6, u32 old)
+{
+#ifdef TWG_HAVE_SEQ_AND_TS_OFF
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ipv6)
+		return secure_tcpv6_seq_and_ts_off(net,
+						   tw->tw_v6_rcv_saddr.s6_addr32,
+						   tw->tw_v6_daddr.s6_addr32,
+						   tw->tw_sport,
+						   tw->tw_dport).ts_off == old;
+#endif
+	return secure_tcp_seq_and_ts_off(net, tw->tw_rcv_saddr, tw->tw_daddr,
+					 tw->tw_sport, tw->tw_dport).ts_off == old;
+#else
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ipv6)
+		return secure_tcpv6_ts_off(net, tw->tw_v6_rcv_saddr.s6_addr32,
+					   tw->tw_v6_daddr.s6_addr32) == old;
+#endif
+	if (READ_ONCE(net->ipv4.sysctl_tcp_timestamps) == 1)
+		return old != 0;
+	return old == 0;
+#endif
+}
+
 #endif /* _TWGUARD_COMPAT_H */
