@@ -14,6 +14,7 @@
 #   make bench      twguard's cost: loaded against not, within each boot
 #   make test       every test; ends with "N passed, N failed"
 #   make torture    the torture suite at full size, and its report (hours)
+#   make htmldocs   Documentation/ as HTML, into build/htmldocs/
 #   make check      sparse and W=1 against every kernel
 #   make style      checkpatch --strict
 #   make clean
@@ -80,6 +81,10 @@ check:
 	scripts/setup
 	scripts/check
 
+htmldocs:
+	scripts/setup
+	sphinx-build -W -q -b html Documentation build/htmldocs
+
 style:
 	scripts/setup
 	scripts/style
@@ -90,4 +95,4 @@ clean:
 		-name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \) -delete
 	rm -f Module.symvers modules.order module/modules.order kunit/modules.order
 
-.PHONY: all modules tools install install-tools deb demo bench test torture check style clean
+.PHONY: all modules tools install install-tools deb htmldocs demo bench test torture check style clean

@@ -93,7 +93,7 @@ s64 twg_netns_sum_all(struct twg_stats *sum)
 
 /*
  * May the current task do @what with @ns's files?  As the kernel has it
- * for its own per-netns files and sysctls (Documentation/admin-guide.md,
+ * for its own per-netns files and sysctls (Documentation/admin-guide.rst,
  * "Who sees what"):
  *
  *   - a task sees its own netns: its counters always; what names peers,

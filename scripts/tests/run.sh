@@ -32,7 +32,7 @@ for t in $tests; do
 	# command whose status is tested, which would let a failed check pass.
 	sh -e -c '. ./lib.sh; for f in ./t-*.sh; do . "$f"; done; PATH=$PWD:$PATH; '"$t"
 	rc=$?
-	# How long it took, for the choice of what runs where (testing.md).
+	# How long it took, for the choice of what runs where (testing.rst).
 	echo "# ---- $t took $(awk -v s="$start" '{ printf "%.1f", $1 - s }' /proc/uptime) s"
 	if [ $rc -eq 0 ]; then
 		out "    ok $i ${t#test_}"

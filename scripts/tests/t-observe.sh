@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Destinations, close attribution, dwell times and the pressure alert
-# (Documentation/admin-guide.md, "Which destination, which port, how long").
+# (Documentation/admin-guide.rst, "Which destination, which port, how long").
 #
 # Each test makes its own netns and its own connections on loopback, so
 # that it knows every row it must see; the kernel's own view (ss, the

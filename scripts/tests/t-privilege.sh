@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Who may read and write what: one test per row of the access table of
-# Documentation/admin-guide.md ("Who sees what"), each cell with the exact
+# Documentation/admin-guide.rst ("Who sees what"), each cell with the exact
 # errno the ABI document promises, for every counter, every owner-only
 # file and every writable file of a netns directory.
 #

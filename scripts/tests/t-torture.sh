@@ -3,7 +3,7 @@
 # The torture suite: unloading under load, netns churn, concurrent
 # writers, hostile input, injected allocation failures.  `make test` runs
 # it at a size that fits its time; `make torture` (scripts/torture) sets
-# TWG_TORTURE=1 for the sizes of Documentation/testing.md.  Each test
+# TWG_TORTURE=1 for the sizes of Documentation/testing.rst.  Each test
 # prints "twg-figure NAME DONE TARGET" lines for the report of
 # `make torture`.
 
