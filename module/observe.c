@@ -138,10 +138,6 @@ void twg_observe_key_format(const struct twg_row_key *key, char *buf, size_t len
 		snprintf(buf, len, "%pI4:%u", &key->addr.s6_addr32[3], port);
 }
 
-/*
- * Under o->dest.lock: whether the row @e, about to hold @tw and @live, crosses
- * the alert threshold (either way); if so, make it the alert.
- */
 /* Under o->dest.lock: make @key, at @pct, the alert. */
 static void twg_alert_raise(struct twg_observe *o, const struct twg_row_key *key,
 			    u32 pct, bool above, bool exhausted)
@@ -152,6 +148,11 @@ static void twg_alert_raise(struct twg_observe *o, const struct twg_row_key *key
 	o->alert.exhausted = exhausted;
 	o->alert.valid = true;
 }
+
+/*
+ * Under o->dest.lock: whether the row @e, about to hold @tw and @live, crosses
+ * the alert threshold (either way); if so, make it the alert.
+ */
 
 bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
 		     u32 live, u32 range)

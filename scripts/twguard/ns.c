@@ -329,6 +329,12 @@ static void ns_path(const struct twg_ns *ns, const char *rel, char *path,
 		snprintf(path, len, TWG_SYSFS "/netns/%llu/%s", ns->inum, rel);
 }
 
+/* @what of @ns could not be read: errno @err, as an exit status. */
+int twg_read_error(const struct twg_ns *ns, const char *what, int err)
+{
+	return ns_error(ns, what, err, false);
+}
+
 int twg_read(const struct twg_ns *ns, const char *rel, char *buf, size_t len)
 {
 	char path[256];

@@ -37,17 +37,6 @@ static int check_header(const struct twg_ns *ns, const char *table,
 			ns->inum, table, (int)strcspn(line, "\n"), line);
 }
 
-/* The module refuses a table at its first read, not at open. */
-static int table_error(const struct twg_ns *ns, const char *table, int e)
-{
-	if (e == EACCES || e == EPERM)
-		return twg_fail(TWG_EXIT_PERM,
-				"netns %llu: reading /proc/net/twguard/%s: %s (needs CAP_NET_ADMIN over that namespace)",
-				ns->inum, table, strerror(e));
-	return twg_fail(TWG_EXIT_ERROR, "netns %llu: reading /proc/net/twguard/%s: %s",
-			ns->inum, table, strerror(e));
-}
-
 /*
  * Every row of /proc/net/twguard/@table after its header, each parsed by
  * @parse into an array of @size-byte rows.
@@ -66,9 +55,11 @@ static int read_table(const struct twg_ns *ns, const char *table,
 	errno = 0;
 	if (!fgets(line, sizeof(line), f)) {
 		int e = errno ? errno : EIO;
+		char what[64];
 
 		fclose(f);
-		return table_error(ns, table, e);
+		snprintf(what, sizeof(what), "/proc/net/twguard/%s", table);
+		return twg_read_error(ns, what, e);
 	}
 	err = check_header(ns, table, line, header);
 	while (!err && fgets(line, sizeof(line), f)) {

@@ -77,6 +77,7 @@ int twg_module_check(void);
 int twg_ns_resolve(const char *want, struct twg_ns **out, int *nr);
 int twg_ns_self(unsigned long long *inum);
 int twg_read(const struct twg_ns *ns, const char *rel, char *buf, size_t len);
+int twg_read_error(const struct twg_ns *ns, const char *what, int err);
 int twg_read_root(const char *rel, char *buf, size_t len);
 int twg_write(const struct twg_ns *ns, const char *rel, const char *buf,
 	      size_t len);
