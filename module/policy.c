@@ -314,29 +314,40 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_policy_build);
 
+/* 1 if @x <= @y, else 0: flags combined, not branched on. */
+static u32 twg_key_le(const struct twg_key *x, const struct twg_key *y)
+{
+	u32 lt = x->hi < y->hi, eq = x->hi == y->hi, le = x->lo <= y->lo;
+
+	return lt | (eq & le);
+}
+
 /* Return the first rule of @p that covers the peer of @c, or NULL. */
 const struct twg_rule *twg_policy_match(const struct twg_policy *p,
 					const struct twg_reuse_ctx *c)
 {
 	const struct twg_index *ix = &p->index[c->family == AF_INET6];
-	const struct twg_key *pts = (const void *)p + ix->points;
+	const struct twg_key *pts = (const void *)p + ix->points, *base = pts;
 	const u32 *starts = (const void *)p + ix->starts;
 	const u8 *ent = (const void *)p + ix->entries;
+	u32 n = ix->nr_points, lo, e;
 	struct twg_key k;
-	u32 lo = 0, hi = ix->nr_points, e;
 
-	if (!hi)
+	if (!n)
 		return NULL;
 	k = twg_key_of(c->family, &c->daddr);
-	/* The last start at or below @k; pts[0] is 0. */
-	while (hi - lo > 1) {
-		u32 mid = (lo + hi) / 2;
+	/*
+	 * The last start at or below @k (pts[0] is 0, so there is one): each
+	 * step halves what is left whichever way it goes, and moves on by a
+	 * mask rather than a branch, so the steps are the same for every @k.
+	 */
+	while (n > 1) {
+		u32 half = n / 2;
 
-		if (twg_key_cmp(&pts[mid], &k) <= 0)
-			lo = mid;
-		else
-			hi = mid;
+		base += half & -twg_key_le(&base[half], &k);
+		n -= half;
 	}
+	lo = base - pts;
 	for (e = starts[lo]; e < starts[lo + 1]; e++) {
 		const struct twg_rule *r = &p->rules[ent[e]];
 
