@@ -6,6 +6,8 @@
  * that wrap.  Every clock is injected: a test says what time it is.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
 #include <net/tcp_states.h>
 
@@ -14,41 +16,25 @@
 #include "stamp.h"
 #include "table.h"
 
-struct twg_table_fixture {
-	struct kmem_cache *cache;
-	struct twg_table t;
-};
-
 static int twg_table_test_init(struct kunit *test)
 {
-	struct twg_table_fixture *f;
+	struct twg_table *t;
 
-	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
-	if (!f)
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	if (!t || twg_table_init(t, TWG_TABLE_MIN, GFP_KERNEL))
 		return -ENOMEM;
-	f->cache = kmem_cache_create("twg_table_test", sizeof(struct twg_entry),
-				     0, 0, NULL);
-	if (!f->cache)
-		return -ENOMEM;
-	if (twg_table_init(&f->t, f->cache, TWG_TABLE_MIN, GFP_KERNEL)) {
-		kmem_cache_destroy(f->cache);
-		return -ENOMEM;
-	}
-	test->priv = f;
+	test->priv = t;
 	return 0;
 }
 
 static void twg_table_test_exit(struct kunit *test)
 {
-	struct twg_table_fixture *f = test->priv;
-
-	twg_table_destroy(&f->t);
-	kmem_cache_destroy(f->cache);
+	twg_table_destroy(test->priv);
 }
 
 static struct twg_table *fixture_table(struct kunit *test)
 {
-	return &((struct twg_table_fixture *)test->priv)->t;
+	return test->priv;
 }
 
 /* Destination 10.0.0.@n:@port. */
@@ -65,47 +51,94 @@ static struct twg_row_key dest4(u8 n, u16 port)
 /* Add @da, @db to the row of @k, making it if needed; false if refused. */
 static bool bump(struct twg_table *t, struct twg_row_key k, int da, int db)
 {
-	struct twg_entry *e = da > 0 || db > 0 ?
-			      twg_table_get(t, &k, GFP_KERNEL) :
-			      twg_table_find(t, &k);
+	struct twg_entry *e;
+	u64 counts;
 
-	if (!e)
-		return false;
-	twg_table_add(t, e, da, db);
-	return true;
+	rcu_read_lock();
+	e = twg_table_add(t, &k, da, db, GFP_ATOMIC, &counts);
+	rcu_read_unlock();
+	return e;
+}
+
+/* The row of @k now, all zero if there is none. */
+static struct twg_row row_of(struct twg_table *t, struct twg_row_key k)
+{
+	struct twg_row r = {};
+
+	twg_table_row(t, &k, 0, &r);
+	return r;
 }
 
 static u32 row_a(struct twg_table *t, struct twg_row_key k)
 {
-	struct twg_entry *e = twg_table_find(t, &k);
+	struct twg_row r;
 
-	return e ? e->a : U32_MAX;
+	return twg_table_row(t, &k, 0, &r) ? r.a : U32_MAX;
+}
+
+/* One failure more for @k, in its d (@d) or its c; its row, or NULL. */
+static struct twg_entry *fail(struct twg_table *t, struct twg_row_key k, bool d)
+{
+	struct twg_entry *e;
+	u64 counts;
+
+	spin_lock_bh(&t->lock);
+	e = twg_table_count_locked(t, &k, d, GFP_ATOMIC, &counts);
+	spin_unlock_bh(&t->lock);
+	return e;
+}
+
+/* The row of @k, or NULL; the caller is the table's only user. */
+static struct twg_entry *entry_of(struct twg_table *t, struct twg_row_key k)
+{
+	struct twg_buckets *h;
+	struct twg_entry *e;
+	unsigned int i;
+
+	spin_lock_bh(&t->lock);
+	h = twg_table_buckets_locked(t);
+	for (i = 0; i < (1U << h->bits); i++)
+		hlist_for_each_entry(e, &h->b[i], hash)
+			if (!memcmp(&e->key, &k, sizeof(k))) {
+				spin_unlock_bh(&t->lock);
+				return e;
+			}
+	spin_unlock_bh(&t->lock);
+	return NULL;
+}
+
+/* Move @t to buckets for @max rows. */
+static void rehash(struct kunit *test, struct twg_table *t, unsigned int max)
+{
+	struct twg_buckets *h = twg_buckets_alloc(max, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	twg_table_set_max(t, max, h);
 }
 
 static void twg_table_insert_update(struct kunit *test)
 {
 	struct twg_table *t = fixture_table(test);
 	struct twg_row_key k = dest4(1, 80), k6 = dest4(1, 80);
-	struct twg_entry *e;
+	struct twg_row r;
 
 	k6.family = AF_INET6;
-	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k));
+	KUNIT_EXPECT_FALSE(test, twg_table_row(t, &k, 0, &r));
 	KUNIT_EXPECT_TRUE(test, bump(t, k, 1, 0));
 	KUNIT_EXPECT_EQ(test, t->nr, 1U);
 	KUNIT_EXPECT_TRUE(test, bump(t, k, 1, 2));
-	e = twg_table_find(t, &k);
-	KUNIT_ASSERT_NOT_NULL(test, e);
-	KUNIT_EXPECT_EQ(test, e->a, 2U);
-	KUNIT_EXPECT_EQ(test, e->b, 2U);
+	KUNIT_ASSERT_TRUE(test, twg_table_row(t, &k, 0, &r));
+	KUNIT_EXPECT_EQ(test, r.a, 2U);
+	KUNIT_EXPECT_EQ(test, r.b, 2U);
 	/* Same address and port, other family: another row. */
-	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k6));
+	KUNIT_EXPECT_FALSE(test, twg_table_row(t, &k6, 0, &r));
 	KUNIT_EXPECT_TRUE(test, bump(t, k6, 0, 1));
 	KUNIT_EXPECT_EQ(test, t->nr, 2U);
 
 	/* Down to zero: the row goes, and its memory with it. */
 	KUNIT_EXPECT_TRUE(test, bump(t, k, -2, -2));
-	KUNIT_EXPECT_NULL(test, t->last[TWG_KEY_DEST]);	/* it was the last found */
-	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k));
+	KUNIT_EXPECT_FALSE(test, twg_table_row(t, &k, 0, &r));
+	KUNIT_EXPECT_NULL(test, entry_of(t, k));
 	KUNIT_EXPECT_EQ(test, t->nr, 1U);
 	/* A decrement with no row makes none. */
 	KUNIT_EXPECT_FALSE(test, bump(t, k, -1, 0));
@@ -113,11 +146,17 @@ static void twg_table_insert_update(struct kunit *test)
 	/* Never below zero: the other count keeps the row. */
 	KUNIT_EXPECT_TRUE(test, bump(t, k6, 1, 0));
 	KUNIT_EXPECT_TRUE(test, bump(t, k6, -5, 0));
-	e = twg_table_find(t, &k6);
-	KUNIT_ASSERT_NOT_NULL(test, e);
-	KUNIT_EXPECT_EQ(test, e->a, 0U);
-	KUNIT_EXPECT_EQ(test, e->b, 1U);
+	KUNIT_ASSERT_TRUE(test, twg_table_row(t, &k6, 0, &r));
+	KUNIT_EXPECT_EQ(test, r.a, 0U);
+	KUNIT_EXPECT_EQ(test, r.b, 1U);
 	KUNIT_EXPECT_EQ(test, t->evicted, 0ULL);
+	/* Each count stops at the top of its field. */
+	KUNIT_EXPECT_TRUE(test, bump(t, k6, INT_MAX, INT_MAX));
+	KUNIT_EXPECT_TRUE(test, bump(t, k6, INT_MAX, INT_MAX));
+	KUNIT_EXPECT_TRUE(test, bump(t, k6, 3, 0));
+	r = row_of(t, k6);
+	KUNIT_EXPECT_EQ(test, r.a, U32_MAX);
+	KUNIT_EXPECT_EQ(test, r.b, (u32)TWG_ROW_B_MAX);
 }
 
 /*
@@ -133,7 +172,6 @@ static void twg_table_key_kinds(struct kunit *test)
 		{ .kind = TWG_KEY_SERVER, .port = htons(80) },
 		{ .kind = TWG_KEY_CLIENT, .port = htons(80) },
 	};
-	struct hlist_head *buckets;
 	unsigned int i, bits;
 
 	k[1].family = AF_INET6;				/* ::10.0.0.1 */
@@ -148,10 +186,11 @@ static void twg_table_key_kinds(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, row_a(t, k[i]), i + 1);
 
 	bits = twg_table_hash_bits(TWG_TABLE_MAX);
-	KUNIT_ASSERT_NE(test, bits, t->hash_bits);
-	buckets = kcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buckets);
-	twg_table_set_max(t, TWG_TABLE_MAX, buckets, bits);
+	KUNIT_ASSERT_NE(test, bits, twg_table_hash_bits(TWG_TABLE_MIN));
+	rehash(test, t, TWG_TABLE_MAX);
+	spin_lock_bh(&t->lock);
+	KUNIT_EXPECT_EQ(test, twg_table_buckets_locked(t)->bits, bits);
+	spin_unlock_bh(&t->lock);
 	for (i = 0; i < ARRAY_SIZE(k); i++)
 		KUNIT_EXPECT_EQ(test, row_a(t, k[i]), i + 1);
 }
@@ -186,22 +225,21 @@ static void twg_table_failures(struct kunit *test)
 {
 	struct twg_table *t = fixture_table(test);
 	struct twg_row_key k = dest4(1, 80), k2 = dest4(2, 80);
+	struct twg_row_key p = { .kind = TWG_KEY_SERVER, .port = htons(80) };
 	struct twg_entry *e;
 	unsigned int i;
 
 	KUNIT_ASSERT_TRUE(test, bump(t, k, 2, 1));
-	e = twg_table_find(t, &k);
+	e = fail(t, k, false);
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	twg_table_fail(t, e);
-	twg_table_fail(t, e);
-	KUNIT_EXPECT_EQ(test, e->c, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, fail(t, k, false), e);
+	KUNIT_EXPECT_EQ(test, row_of(t, k).c, 2U);
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->light));
 	/* Nothing left but the failures: weight 1, on the light list. */
 	KUNIT_EXPECT_TRUE(test, bump(t, k, -2, -1));
-	e = twg_table_find(t, &k);
-	KUNIT_ASSERT_NOT_NULL(test, e);
-	KUNIT_EXPECT_EQ(test, e->a + e->b, 0U);
-	KUNIT_EXPECT_EQ(test, e->c, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, entry_of(t, k), e);
+	KUNIT_EXPECT_EQ(test, row_of(t, k).a + row_of(t, k).b, 0U);
+	KUNIT_EXPECT_EQ(test, row_of(t, k).c, 2U);
 	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&t->light, struct twg_entry,
 						   light), e);
 	/* A count again: weight 2, off the list, and back on at 1. */
@@ -209,31 +247,29 @@ static void twg_table_failures(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->light));
 	KUNIT_EXPECT_TRUE(test, bump(t, k, -1, 0));
 	KUNIT_EXPECT_FALSE(test, list_empty(&t->light));
-	/* A failure on a new row (made with weight 0): it is kept. */
-	e = twg_table_get(t, &k2, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, e);
-	twg_table_fail(t, e);
+	/* A failure on a new row: it is made kept, weight 1. */
+	KUNIT_ASSERT_NOT_NULL(test, fail(t, k2, false));
 	KUNIT_EXPECT_EQ(test, t->nr, 2U);
+	KUNIT_EXPECT_EQ(test, row_of(t, k2).c, 1U);
 	/* Full of heavier rows: the failure-only rows go first. */
 	for (i = 3; i <= TWG_TABLE_MIN; i++)
 		KUNIT_ASSERT_TRUE(test, bump(t, dest4(i, 80), 2, 0));
 	KUNIT_EXPECT_TRUE(test, bump(t, dest4(100, 80), 1, 0));
-	KUNIT_EXPECT_NULL(test, twg_table_find(t, &k));
+	KUNIT_EXPECT_NULL(test, entry_of(t, k));
 	KUNIT_EXPECT_EQ(test, t->evicted, 1ULL);
 	/* A ports row's other count keeps it too. */
 	KUNIT_EXPECT_TRUE(test, bump(t, dest4(100, 80), -1, 0));
-	e = twg_table_get(t, &k, GFP_KERNEL);
+	e = fail(t, p, true);
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	twg_table_count(t, e, &e->d);
-	KUNIT_EXPECT_EQ(test, e->d, 1U);
-	KUNIT_EXPECT_EQ(test, e->c, 0U);
-	KUNIT_EXPECT_PTR_EQ(test, twg_table_find(t, &k), e);
+	KUNIT_EXPECT_EQ(test, row_of(t, p).d, 1U);
+	KUNIT_EXPECT_EQ(test, row_of(t, p).c, 0U);
+	KUNIT_EXPECT_PTR_EQ(test, entry_of(t, p), e);
 	/* Saturates. */
-	e = twg_table_find(t, &k2);
+	e = entry_of(t, k2);
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	e->c = U32_MAX;
-	twg_table_fail(t, e);
-	KUNIT_EXPECT_EQ(test, e->c, U32_MAX);
+	fail(t, k2, false);
+	KUNIT_EXPECT_EQ(test, row_of(t, k2).c, U32_MAX);
 }
 
 /* The ports with the most CLOSE_WAIT, most first, ties by index. */
@@ -299,23 +335,22 @@ static void twg_table_evict(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bump(t, dest4(102, 80), 1, 0));
 	KUNIT_EXPECT_EQ(test, t->evicted, 2ULL);
 	KUNIT_EXPECT_EQ(test, twg_table_bytes(t),
-			TWG_TABLE_MIN * kmem_cache_size(t->cache) +
-			(sizeof(struct hlist_head) << t->hash_bits));
+			TWG_TABLE_MIN * twg_table_row_bytes() +
+			sizeof(struct twg_buckets) +
+			(sizeof(struct hlist_head) <<
+			 twg_table_hash_bits(TWG_TABLE_MIN)));
+	KUNIT_EXPECT_EQ(test, twg_table_row_bytes(), sizeof(struct twg_entry));
 }
 
 /* Lowering the limit evicts nothing at once; the table drains to it. */
 static void twg_table_lower_max(struct kunit *test)
 {
 	struct twg_table *t = fixture_table(test);
-	struct hlist_head *buckets;
-	unsigned int i, bits;
+	unsigned int i;
 
 	for (i = 1; i <= 16; i++)
 		bump(t, dest4(i, 80), i <= 4 ? 1 : 2, 0);
-	bits = twg_table_hash_bits(16);
-	buckets = kcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buckets);
-	twg_table_set_max(t, 16, buckets, bits);	/* a rehash */
+	rehash(test, t, 16);
 	for (i = 1; i <= 16; i++)
 		KUNIT_EXPECT_EQ(test, row_a(t, dest4(i, 80)), i <= 4 ? 1U : 2U);
 
@@ -335,23 +370,23 @@ static void twg_table_lower_max(struct kunit *test)
 static void twg_table_top_sorted(struct kunit *test)
 {
 	struct twg_table *t = fixture_table(test);
-	struct twg_entry *out;
+	struct twg_row *out;
 	unsigned int i, n;
 
 	out = kunit_kcalloc(test, TWG_TABLE_SHOW, sizeof(*out), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, out);
-	KUNIT_EXPECT_EQ(test, twg_table_top(t, out, TWG_TABLE_SHOW), 0U);
+	KUNIT_EXPECT_EQ(test, twg_table_top(t, out, TWG_TABLE_SHOW, 0), 0U);
 
 	t->max = 400;
 	/* Row i has a = (i * 7) % 100, b = i % 3: many ties on a. */
 	for (i = 0; i < 300; i++)
 		KUNIT_ASSERT_TRUE(test, bump(t, dest4(i % 250, 1000 + i),
 					     (i * 7) % 100 + 1, i % 3));
-	n = twg_table_top(t, out, TWG_TABLE_SHOW);
+	n = twg_table_top(t, out, TWG_TABLE_SHOW, 0);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)TWG_TABLE_SHOW);
 	/* In order: a, then b, then the key. */
 	for (i = 1; i < n; i++) {
-		const struct twg_entry *x = &out[i - 1], *y = &out[i];
+		const struct twg_row *x = &out[i - 1], *y = &out[i];
 
 		KUNIT_EXPECT_TRUE_MSG(test, x->a > y->a ||
 				      (x->a == y->a && (x->b > y->b ||
@@ -374,20 +409,80 @@ static void twg_table_top_sorted(struct kunit *test)
 	KUNIT_EXPECT_GE(test, n, (unsigned int)TWG_TABLE_SHOW);
 
 	/* Fewer than asked. */
-	KUNIT_EXPECT_EQ(test, twg_table_top(t, out, 5), 5U);
+	KUNIT_EXPECT_EQ(test, twg_table_top(t, out, 5, 0), 5U);
 	KUNIT_EXPECT_EQ(test, out[4].a, 99U);
+}
+
+/*
+ * Two threads on two CPUs, each counting on the same rows without the
+ * lock while the table is rehashed under them: a row that one of them
+ * brings to 0 dies as the other counts on it, and nothing is lost.  One
+ * row goes up and down through 0 again and again; the other only up.
+ */
+struct twg_race {
+	struct twg_table *t;
+	unsigned int rounds;
+	struct completion done;
+};
+
+static int twg_race_fn(void *arg)
+{
+	struct twg_race *r = arg;
+	unsigned int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		bump(r->t, dest4(1, 80), 1, 0);
+		bump(r->t, dest4(1, 80), 0, 1);
+		bump(r->t, dest4(2, 80), 1, 0);
+		bump(r->t, dest4(1, 80), -1, 0);
+		bump(r->t, dest4(1, 80), 0, -1);
+		if (!(i % 256))
+			cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+static void twg_table_concurrent(struct kunit *test)
+{
+	struct twg_table *t = fixture_table(test);
+	struct twg_race r[2];
+	struct task_struct *task;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		r[i].t = t;
+		r[i].rounds = 20000;
+		init_completion(&r[i].done);
+		task = kthread_create(twg_race_fn, &r[i], "twg_race/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, i % num_online_cpus());
+		wake_up_process(task);
+	}
+	for (i = 0; i < 8; i++)
+		rehash(test, t, i % 2 ? TWG_TABLE_MIN : TWG_TABLE_MAX);
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		wait_for_completion(&r[i].done);
+
+	KUNIT_EXPECT_EQ(test, row_a(t, dest4(1, 80)), U32_MAX);
+	KUNIT_EXPECT_NULL(test, entry_of(t, dest4(1, 80)));
+	KUNIT_EXPECT_EQ(test, row_a(t, dest4(2, 80)), 2 * 20000U);
+	KUNIT_EXPECT_EQ(test, t->nr, 1U);
+	KUNIT_EXPECT_EQ(test, t->evicted, 0ULL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->light));
 }
 
 /* --- rates, pressure, forecast -------------------------------------------- */
 
 static void twg_rate_injected_clock(struct kunit *test)
 {
+	struct twg_table *t = fixture_table(test);
 	struct twg_entry e = {};
 	unsigned int i;
 
 	/* 8 entries in second 100: nothing folded until it ends. */
 	for (i = 0; i < 8; i++)
-		twg_rate_event(&e, 100);
+		twg_rate_event(t, &e, 100);
 	KUNIT_EXPECT_EQ(test, twg_rate_now(&e, 100), 0U);
 	/* Second 100 ended: a quarter of the way to 8/s. */
 	KUNIT_EXPECT_EQ(test, twg_rate_now(&e, 101), 2000U);
@@ -399,16 +494,25 @@ static void twg_rate_injected_clock(struct kunit *test)
 	/* Long idle: nothing left. */
 	KUNIT_EXPECT_EQ(test, twg_rate_now(&e, 100 + TWG_RATE_IDLE_S + 1), 0U);
 	KUNIT_EXPECT_EQ(test, twg_rate_now(&e, 100 + 10), 149U);
+	/*
+	 * A CPU whose clock read came just before another's, which began
+	 * second 101: its entry counts in 101, and folds nothing.
+	 */
+	twg_rate_event(t, &e, 101);
+	twg_rate_event(t, &e, 100);
+	KUNIT_EXPECT_EQ(test, (u32)atomic64_read(&e.rate_state), 2U);
+	KUNIT_EXPECT_EQ(test, e.rate, 2000U);
+	KUNIT_EXPECT_EQ(test, twg_rate_now(&e, 100), 2000U);
 
 	/* A steady 1000/s converges on 1000/s. */
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < 60 * 1000; i++)
-		twg_rate_event(&e, 5000 + i / 1000);
+		twg_rate_event(t, &e, 5000 + i / 1000);
 	KUNIT_EXPECT_GE(test, twg_rate_now(&e, 5060), 999000U);
 	KUNIT_EXPECT_LE(test, twg_rate_now(&e, 5060), 1000000U);
 	/* Counted at second 5059 not yet folded: an event in 5060 folds it. */
-	twg_rate_event(&e, 5060);
-	KUNIT_EXPECT_EQ(test, e.rate_count, 1U);
+	twg_rate_event(t, &e, 5060);
+	KUNIT_EXPECT_EQ(test, (u32)atomic64_read(&e.rate_state), 1U);
 	KUNIT_EXPECT_GE(test, e.rate, 999000U);
 }
 
@@ -545,6 +649,7 @@ static struct kunit_case twg_table_cases[] = {
 	KUNIT_CASE(twg_table_evict),
 	KUNIT_CASE(twg_table_lower_max),
 	KUNIT_CASE(twg_table_top_sorted),
+	KUNIT_CASE(twg_table_concurrent),
 	KUNIT_CASE(twg_rate_injected_clock),
 	KUNIT_CASE(twg_pressure_and_forecast),
 	KUNIT_CASE(twg_dwell_buckets),

@@ -28,12 +28,13 @@
  * FIN_WAIT2, so one connection's FIN_WAIT2 is one sample however it ends.
  *
  * Cost.  Dwell times: a clock read where a timed state begins or ends
- * (no other move reads one), and a per-CPU add.  Tables: a spinlock per
- * table and netns (bottom halves are already off in the hooks), a hash
- * lookup, a few adds, and an allocation from a kmem_cache when a
- * destination is new; only at connect(), at the first FIN, and when a
- * counted connection or minisock ends.  The pressure alert costs a
- * division when a row changes, and a kernfs_notify() when it crosses the
+ * (no other move reads one), and a per-CPU add.  Tables: a hash lookup
+ * under RCU and a compare-and-exchange of the row's counts, no lock
+ * (table.c takes its lock only where a table's shape changes), and an
+ * allocation from a kmem_cache when a destination is new; only at
+ * connect(), at the first FIN, and when a counted connection or minisock
+ * ends.  The pressure alert, when set, costs a division when a row
+ * changes, and the lock and a kernfs_notify() when it crosses the
  * threshold.
  */
 #include <linux/kernfs.h>
@@ -49,17 +50,14 @@
 #include "observe.h"
 #include "stamp.h"
 
-static struct kmem_cache *twg_entry_cache;
-
 int twg_observe_module_init(void)
 {
-	twg_entry_cache = KMEM_CACHE(twg_entry, SLAB_ACCOUNT);
-	return twg_entry_cache ? 0 : -ENOMEM;
+	return twg_table_module_init();
 }
 
 void twg_observe_module_exit(void)
 {
-	kmem_cache_destroy(twg_entry_cache);
+	twg_table_module_exit();
 }
 
 int twg_observe_init(struct twg_observe *o)
@@ -69,12 +67,10 @@ int twg_observe_init(struct twg_observe *o)
 	o->dwell = alloc_percpu_gfp(struct twg_dwell_hist, GFP_KERNEL_ACCOUNT);
 	if (!o->dwell)
 		return -ENOMEM;
-	err = twg_table_init(&o->dest, twg_entry_cache, TWG_TABLE_DEFAULT,
-			     GFP_KERNEL_ACCOUNT);
+	err = twg_table_init(&o->dest, TWG_TABLE_DEFAULT, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_dwell;
-	err = twg_table_init(&o->ports, twg_entry_cache, TWG_TABLE_DEFAULT,
-			     GFP_KERNEL_ACCOUNT);
+	err = twg_table_init(&o->ports, TWG_TABLE_DEFAULT, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_dest;
 	return 0;
@@ -162,40 +158,60 @@ bool twg_alert_check(struct twg_observe *o, struct twg_entry *e, u32 tw,
 
 	if (above == e->alerting)
 		return false;
-	e->alerting = above;
+	WRITE_ONCE(e->alerting, above);
 	twg_alert_raise(o, &e->key, pct, above, false);
 	return true;
 }
 
 /*
- * Add @dtw minisocks and @dlive connections to the destination of @c.
- * @create: make its row if there is none (an increment); a decrement
- * without a row is a row evicted since.  Return whether a row counted it.
- * Bottom halves are off.
+ * Whether @e, holding @counts, is on the other side of the alert
+ * threshold from where it was: if so, under the lock, where the alert
+ * lives, it crosses, and the caller notifies.
  */
-static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
-			 int dtw, int dlive, bool create)
+static bool twg_alert_update(struct twg_netns *ns, struct twg_entry *e,
+			     u64 counts)
 {
 	struct twg_observe *o = &ns->obs;
-	struct twg_entry *e;
+	u32 range = twg_observe_range(ns->net), pct = READ_ONCE(o->alert_pct);
+	bool notify;
+
+	if ((pct && twg_pressure_pct(twg_counts_a(counts), twg_counts_b(counts),
+				     range) >= pct) == READ_ONCE(e->alerting))
+		return false;
+	spin_lock(&o->dest.lock);
+	counts = atomic64_read(&e->counts);
+	notify = twg_alert_check(o, e, twg_counts_a(counts),
+				 twg_counts_b(counts), range);
+	spin_unlock(&o->dest.lock);
+	return notify;
+}
+
+/*
+ * Add @dtw minisocks and @dlive connections to the destination of @c,
+ * whose row is made if there is none and one of them is positive.
+ * Return whether a row counted it.  Bottom halves are off.
+ */
+static bool twg_dest_add(struct twg_netns *ns, const struct sock_common *c,
+			 int dtw, int dlive)
+{
+	struct twg_observe *o = &ns->obs;
 	struct twg_row_key key;
+	struct twg_entry *e;
 	bool notify = false;
+	u64 counts;
 
 	twg_dest_key(&key, c);
-	spin_lock(&o->dest.lock);
-	e = create ? twg_table_get(&o->dest, &key, GFP_ATOMIC | __GFP_NOWARN) :
-		     twg_table_find(&o->dest, &key);
+	rcu_read_lock();
+	e = twg_table_add(&o->dest, &key, dtw, dlive,
+			  GFP_ATOMIC | __GFP_NOWARN, &counts);
 	if (e) {
 		if (dtw > 0)
-			twg_rate_event(e, ktime_get_seconds());
+			twg_rate_event(&o->dest, e, ktime_get_seconds());
 		/* No alert set, none raised: nothing to compute. */
-		if (o->alert_pct || e->alerting)
-			notify = twg_alert_check(o, e, twg_count_add(e->a, dtw),
-						 twg_count_add(e->b, dlive),
-						 twg_observe_range(ns->net));
-		twg_table_add(&o->dest, e, dtw, dlive);
+		if (READ_ONCE(o->alert_pct) || READ_ONCE(e->alerting))
+			notify = twg_alert_update(ns, e, counts);
 	}
-	spin_unlock(&o->dest.lock);
+	rcu_read_unlock();
 	if (notify && o->alert_kn)
 		kernfs_notify(o->alert_kn);
 	return e;
@@ -215,21 +231,23 @@ static bool twg_dest_refused(struct twg_netns *ns, const struct sock_common *c)
 	struct twg_entry *e;
 	struct twg_row_key key;
 	bool notify = false, tw = false;
+	u64 counts;
 
 	twg_dest_key(&key, c);
 	spin_lock(&o->dest.lock);
-	e = twg_table_get(&o->dest, &key, GFP_ATOMIC | __GFP_NOWARN);
+	e = twg_table_count_locked(&o->dest, &key, false,
+				   GFP_ATOMIC | __GFP_NOWARN, &counts);
 	if (e) {
-		tw = e->a > 0;
+		tw = twg_counts_a(counts) > 0;
 		if (o->alert_pct && !(o->alert.valid && o->alert.exhausted &&
 				      !memcmp(&o->alert.key, &key, sizeof(key)))) {
 			twg_alert_raise(o, &key,
-					twg_pressure_pct(e->a, e->b,
+					twg_pressure_pct(twg_counts_a(counts),
+							 twg_counts_b(counts),
 							 twg_observe_range(ns->net)),
 					true, true);
 			notify = true;
 		}
-		twg_table_fail(&o->dest, e);
 	}
 	spin_unlock(&o->dest.lock);
 	if (notify && o->alert_kn)
@@ -266,13 +284,12 @@ void twg_observe_bind(struct twg_netns *ns, struct twg_stats *s, u16 port,
 	struct twg_row_key key = {
 		.kind = TWG_KEY_SERVER, .port = htons(port),
 	};
-	struct twg_entry *e;
+	u64 counts;
 
 	twg_account_bind(s, refused);
 	spin_lock(&o->ports.lock);
-	e = twg_table_get(&o->ports, &key, GFP_ATOMIC | __GFP_NOWARN);
-	if (e)
-		twg_table_count(&o->ports, e, refused ? &e->c : &e->d);
+	twg_table_count_locked(&o->ports, &key, !refused,
+			       GFP_ATOMIC | __GFP_NOWARN, &counts);
 	spin_unlock(&o->ports.lock);
 }
 
@@ -281,9 +298,13 @@ static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 			    enum twg_origin origin, bool active)
 {
 	struct twg_observe *o = &ns->obs;
-	struct twg_entry *e;
 	struct twg_row_key key = {};
+	u64 counts;
 
+	if (origin == TWG_ORIGIN_UNKNOWN) {
+		atomic64_inc(&o->unattributed[active]);
+		return;
+	}
 	if (origin == TWG_ORIGIN_PASSIVE) {
 		key.kind = TWG_KEY_SERVER;
 		key.port = htons(sk->sk_num);
@@ -291,15 +312,10 @@ static void twg_ports_close(struct twg_netns *ns, const struct sock *sk,
 		key.kind = TWG_KEY_CLIENT;
 		key.port = sk->sk_dport;
 	}
-	spin_lock(&o->ports.lock);
-	if (origin == TWG_ORIGIN_UNKNOWN) {
-		o->unattributed[active]++;
-	} else {
-		e = twg_table_get(&o->ports, &key, GFP_ATOMIC | __GFP_NOWARN);
-		if (e)
-			twg_table_add(&o->ports, e, active, !active);
-	}
-	spin_unlock(&o->ports.lock);
+	rcu_read_lock();
+	twg_table_add(&o->ports, &key, active, !active,
+		      GFP_ATOMIC | __GFP_NOWARN, &counts);
+	rcu_read_unlock();
 }
 
 static void twg_dwell_add(struct twg_netns *ns, enum twg_dwell d, u32 ms)
@@ -331,7 +347,7 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 	case TCP_SYN_SENT:
 		word = twg_sk_with_origin(0, TWG_ORIGIN_ACTIVE);
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) &&
-		    twg_dest_add(ns, &sk->__sk_common, 0, 1, true))
+		    twg_dest_add(ns, &sk->__sk_common, 0, 1))
 			word = twg_sk_with_origin(0, TWG_ORIGIN_ACTIVE_DEST);
 		break;
 	case TCP_SYN_RECV:
@@ -346,7 +362,7 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 		break;
 	case TCP_CLOSE:
 		if (twg_sk_origin(word) == TWG_ORIGIN_ACTIVE_DEST) {
-			twg_dest_add(ns, &sk->__sk_common, 0, -1, false);
+			twg_dest_add(ns, &sk->__sk_common, 0, -1);
 			word = twg_sk_with_origin(word, TWG_ORIGIN_ACTIVE);
 		}
 		/* Counted without itself: its row shows what refused it. */
@@ -376,7 +392,7 @@ void twg_observe_tw_enter(struct twg_netns *ns, struct inet_timewait_sock *tw,
 	 * row evicted since SYN_SENT comes back counting the minisock only.
 	 */
 	if (twg_sk_origin(skw) == TWG_ORIGIN_ACTIVE_DEST) {
-		if (twg_dest_add(ns, &tw->__tw_common, 1, -1, true))
+		if (twg_dest_add(ns, &tw->__tw_common, 1, -1))
 			tww |= TWG_TW_DEST;
 		skw = twg_sk_with_origin(skw, TWG_ORIGIN_ACTIVE);
 	}
@@ -409,7 +425,7 @@ void twg_observe_tw_end(struct twg_netns *ns,
 	u32 tww = READ_ONCE(*twg_tw_word(tw));
 
 	if (tww & TWG_TW_DEST)
-		twg_dest_add(ns, &tw->__tw_common, -1, 0, false);
+		twg_dest_add(ns, &tw->__tw_common, -1, 0);
 	if (!(tww & TWG_TW_NODWELL))
 		twg_dwell_add(ns, tw->tw_substate == TCP_TIME_WAIT ?
 				  TWG_DWELL_TIME_WAIT : TWG_DWELL_FIN_WAIT2,

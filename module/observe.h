@@ -21,10 +21,9 @@ struct twg_alert {
 };
 
 /*
- * A netns's destination and port tables, and its pressure alert.  Each
- * table has its own lock: a connection's setup and TIME-WAIT update the
- * one, its first FIN the other, and two CPUs doing either do not wait
- * for each other.
+ * A netns's destination and port tables, and its pressure alert.  The
+ * hooks count on the tables without their locks (table.c); the alert is
+ * under the destination table's, taken when a row crosses.
  */
 struct twg_observe {
 	struct twg_table dest;
@@ -33,10 +32,8 @@ struct twg_observe {
 	struct twg_alert alert;
 
 	struct twg_table ports ____cacheline_aligned_in_smp;
-	/* Under ports.lock: closes [passive, active] of connections opened
-	 * before load.
-	 */
-	u64 unattributed[2];
+	/* Closes [passive, active] of connections opened before load. */
+	atomic64_t unattributed[2];
 
 	struct kernfs_node *alert_kn;	/* the alert file, for poll() */
 	struct twg_dwell_hist __percpu *dwell;

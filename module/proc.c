@@ -22,8 +22,9 @@
  * the initial user namespace from the initial netns), so that a
  * container's root whose uid happens to own the file is still refused.
  *
- * A reader gets one consistent snapshot: the rows it shows are copied
- * under the table's lock, then printed.  An open file holds its netns
+ * A reader takes the rows it shows first, then prints them: each row's
+ * counts are of one moment, read without the table's lock, so that no
+ * reader keeps a connection waiting (table.c).  An open file holds its netns
  * (as every /proc/net file does); the directory goes before twguard's
  * state for the netns does.
  */
@@ -36,17 +37,16 @@
 #include "netns.h"
 #include "proc.h"
 
-/* The first TWG_TABLE_SHOW rows of @t, under its lock, in a new array. */
-static struct twg_entry *twg_proc_top(struct twg_table *t, unsigned int *nr)
+/* The first TWG_TABLE_SHOW rows of @t, as of @now, in a new array. */
+static struct twg_row *twg_proc_top(struct twg_table *t, u32 now,
+				    unsigned int *nr)
 {
-	struct twg_entry *rows;
+	struct twg_row *rows;
 
 	rows = kmalloc_array(TWG_TABLE_SHOW, sizeof(*rows), GFP_KERNEL);
 	if (!rows)
 		return NULL;
-	spin_lock_bh(&t->lock);
-	*nr = twg_table_top(t, rows, TWG_TABLE_SHOW);
-	spin_unlock_bh(&t->lock);
+	*nr = twg_table_top(t, rows, TWG_TABLE_SHOW, now);
 	return rows;
 }
 
@@ -56,7 +56,7 @@ static int twg_proc_destinations_show(struct seq_file *seq, void *v)
 	struct twg_netns *ns = twg_netns_of(net);
 	u32 range = twg_observe_range(net);
 	u32 now = ktime_get_seconds();
-	struct twg_entry *rows;
+	struct twg_row *rows;
 	char ep[TWG_KEY_TEXT_MAX];
 	unsigned int i, nr;
 	int err;
@@ -66,14 +66,14 @@ static int twg_proc_destinations_show(struct seq_file *seq, void *v)
 	err = twg_netns_access(ns, TWG_ACCESS_PRIVATE);
 	if (err)
 		return err;
-	rows = twg_proc_top(&ns->obs.dest, &nr);
+	rows = twg_proc_top(&ns->obs.dest, now, &nr);
 	if (!rows)
 		return -ENOMEM;
 
 	seq_puts(seq, "destination tw live rate pressure_pct forecast_s no_port\n");
 	for (i = 0; i < nr; i++) {
-		const struct twg_entry *e = &rows[i];
-		u32 rate = twg_rate_now(e, now), secs = 0;
+		const struct twg_row *e = &rows[i];
+		u32 rate = e->rate, secs = 0;
 
 		twg_observe_key_format(&e->key, ep, sizeof(ep));
 		seq_printf(seq, "%s %u %u %u.%03u %u ", ep, e->a, e->b,
@@ -118,14 +118,9 @@ static void twg_proc_close_wait_rest(struct seq_file *seq, struct twg_table *t,
 							TWG_KEY_CLIENT,
 			.port = htons(port),
 		};
-		struct twg_entry row = {};
-		const struct twg_entry *e;
+		struct twg_row row = {};
 
-		spin_lock_bh(&t->lock);
-		e = twg_table_find(t, &key);
-		if (e)
-			row = *e;
-		spin_unlock_bh(&t->lock);
+		twg_table_row(t, &key, 0, &row);
 		seq_printf(seq, "%s %u %u %u %u %u %u %u\n",
 			   twg_proc_side[key.kind], port, row.a, row.b,
 			   cw[top[i]].n, cw[top[i]].oldest_s, row.c, row.d);
@@ -136,7 +131,7 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 {
 	struct twg_netns *ns = twg_netns_of(seq_file_single_net(seq));
 	struct twg_close_wait *cw;
-	struct twg_entry *rows;
+	struct twg_row *rows;
 	unsigned int i, nr;
 	int err;
 
@@ -145,7 +140,7 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 	err = twg_netns_access(ns, TWG_ACCESS_PRIVATE);
 	if (err)
 		return err;
-	rows = twg_proc_top(&ns->obs.ports, &nr);
+	rows = twg_proc_top(&ns->obs.ports, 0, &nr);
 	if (!rows)
 		return -ENOMEM;
 	cw = twg_close_wait_scan(ns);
@@ -156,7 +151,7 @@ static int twg_proc_ports_show(struct seq_file *seq, void *v)
 
 	seq_puts(seq, "side port active passive close_wait close_wait_age_s bind_refused_tw bind_reuseaddr_tw\n");
 	for (i = 0; i < nr; i++) {
-		const struct twg_entry *e = &rows[i];
+		const struct twg_row *e = &rows[i];
 		struct twg_close_wait *c;
 
 		c = &cw[twg_close_wait_index(e->key.kind, ntohs(e->key.port))];

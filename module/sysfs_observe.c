@@ -64,6 +64,8 @@ static ssize_t twg_table_show(struct kobject *kobj, struct kobj_attribute *a,
 	struct twg_table *t = twg_attr_table(kobj, ta);
 	u64 v = 0;
 
+	if (ta->field == TWG_T_BYTES)
+		return sysfs_emit(buf, "%zu\n", twg_table_bytes(t));
 	spin_lock_bh(&t->lock);
 	switch (ta->field) {
 	case TWG_T_MAX:
@@ -73,7 +75,6 @@ static ssize_t twg_table_show(struct kobject *kobj, struct kobj_attribute *a,
 		v = t->nr;
 		break;
 	case TWG_T_BYTES:
-		v = twg_table_bytes(t);
 		break;
 	case TWG_T_EVICTED:
 		v = t->evicted;
@@ -90,21 +91,17 @@ static ssize_t twg_table_store(struct kobject *kobj, struct kobj_attribute *a,
 		container_of(a, struct twg_table_attr, kattr);
 	struct twg_netns *ns = twg_kobj_netns(kobj);
 	struct twg_table *t = twg_attr_table(kobj, ta);
-	struct hlist_head *buckets;
-	unsigned int bits;
+	struct twg_buckets *buckets;
 	u32 max;
 	int err;
 
 	err = twg_store_u32(ns, buf, count, TWG_TABLE_MIN, TWG_TABLE_MAX, &max);
 	if (err)
 		return err;
-	bits = twg_table_hash_bits(max);
-	buckets = kcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL_ACCOUNT);
+	buckets = twg_buckets_alloc(max, GFP_KERNEL_ACCOUNT);
 	if (!buckets)
 		return -ENOMEM;
-	spin_lock_bh(&t->lock);
-	twg_table_set_max(t, max, buckets, bits);
-	spin_unlock_bh(&t->lock);
+	twg_table_set_max(t, max, buckets);
 	return count;
 }
 
@@ -127,12 +124,7 @@ TWG_TABLE_ATTR(ports_evicted, 0444, NULL, true, TWG_T_EVICTED);
 static ssize_t twg_unattributed_show(struct twg_observe *o, bool active,
 				     char *buf)
 {
-	u64 v;
-
-	spin_lock_bh(&o->ports.lock);
-	v = o->unattributed[active];
-	spin_unlock_bh(&o->ports.lock);
-	return sysfs_emit(buf, "%llu\n", v);
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&o->unattributed[active]));
 }
 
 static ssize_t ports_unattributed_active_show(struct kobject *kobj,
@@ -175,9 +167,11 @@ static ssize_t pressure_alert_pct_store(struct kobject *kobj,
 	struct twg_netns *ns = twg_kobj_netns(kobj);
 	struct twg_observe *o = &ns->obs;
 	u32 pct, range = twg_observe_range(ns->net);
+	struct twg_buckets *h;
 	struct twg_entry *e;
 	bool notify = false;
 	unsigned int i;
+	s64 v;
 	int err;
 
 	err = twg_store_u32(ns, buf, count, 0, 100, &pct);
@@ -185,9 +179,14 @@ static ssize_t pressure_alert_pct_store(struct kobject *kobj,
 		return err;
 	spin_lock_bh(&o->dest.lock);
 	WRITE_ONCE(o->alert_pct, pct);
-	for (i = 0; i < (1U << o->dest.hash_bits); i++)
-		hlist_for_each_entry(e, &o->dest.buckets[i], hash)
-			notify |= twg_alert_check(o, e, e->a, e->b, range);
+	h = twg_table_buckets_locked(&o->dest);
+	for (i = 0; i < (1U << h->bits); i++)
+		hlist_for_each_entry(e, &h->b[i], hash) {
+			v = atomic64_read(&e->counts);
+			if (!(v & TWG_ROW_DEAD))
+				notify |= twg_alert_check(o, e, twg_counts_a(v),
+							  twg_counts_b(v), range);
+		}
 	spin_unlock_bh(&o->dest.lock);
 	if (notify && o->alert_kn)
 		kernfs_notify(o->alert_kn);

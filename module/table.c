@@ -5,9 +5,22 @@
  *
  * A table is a hash of rows, allocated one by one from a kmem_cache as
  * destinations appear and freed when their weight (a + b, and 1 for a row
- * that counted a failure: table.h) drops to 0.  It
- * never holds more than max rows.  Every update is O(1): a hash lookup and
- * a few adds.
+ * that counted a failure: table.h) drops to 0.  It never holds more than
+ * max rows.  Every update is O(1): a hash lookup and a few adds.
+ *
+ * No lock on the way of a connection.  Many CPUs close connections
+ * towards the same few destinations, in one netns, at once: a lock per
+ * table would have them take turns, once per connection at each of its
+ * moves.  So rows are found under RCU, and a row's counts, packed in one
+ * word, change by compare-and-exchange.  The lock (bottom halves off) is
+ * taken only where the table's shape changes: a row made, a row whose
+ * weight reaches 0 (the update that makes it 0 also marks it dead, so
+ * none takes hold of it again, then unlinks it and frees it a grace
+ * period later), a row whose weight goes to or from 1 (the light list,
+ * below), a failure counted, and a rate's second turning.  A lookup that
+ * misses without the lock looks again under it before it makes a row or
+ * gives up: a rehash moves rows from chain to chain under a reader, so
+ * only a lookup under the lock may say that a row is not there.
  *
  * Eviction keeps the heaviest rows.  A new row always has weight 1, the
  * least a row can have, so when the table is full it takes the place of
@@ -19,20 +32,43 @@
  * and their end takes one off it (never below 0) or finds no row.
  * Lowering max below the rows there are evicts nothing at once: new rows
  * are refused, and light rows evicted, until the table is back under it.
+ * The list follows the counts under the lock: every update that makes a
+ * row's weight 1, or moves it from 1, then takes the lock and puts the
+ * row on the list or off it as its weight is then, so the last of
+ * several such updates leaves the list right.
  *
  * Readers take the top rows by a, then b, then key, with a bounded heap:
- * O(rows x log TWG_TABLE_SHOW) under the lock, at most 16384 rows.
+ * O(rows x log TWG_TABLE_SHOW), under RCU, never stalling an update.  Each
+ * row's counts are of one moment; rows are read one after the other.
  */
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 
 #include "table.h"
 
 static u32 twg_table_seed __read_mostly;
+static struct kmem_cache *twg_entry_cache __read_mostly;
+/* One lock class for every table, named for /proc/lock_stat. */
+static struct lock_class_key twg_table_lock_key;
+
+int twg_table_module_init(void)
+{
+	twg_table_seed = get_random_u32() | 1;
+	twg_entry_cache = KMEM_CACHE(twg_entry, SLAB_ACCOUNT);
+	return twg_entry_cache ? 0 : -ENOMEM;
+}
+
+/* Once no table is left: rows unlinked last are still waiting for RCU. */
+void twg_table_module_exit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(twg_entry_cache);
+}
 
 /*
  * Seeded, so that no one who picks the keys (connect()ing to chosen
@@ -63,204 +99,427 @@ unsigned int twg_table_hash_bits(unsigned int max)
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_hash_bits);
 
-int twg_table_init(struct twg_table *t, struct kmem_cache *cache,
-		   unsigned int max, gfp_t gfp)
+/* Empty buckets for a table of at most @max rows. */
+struct twg_buckets *twg_buckets_alloc(unsigned int max, gfp_t gfp)
 {
 	unsigned int bits = twg_table_hash_bits(max);
+	struct twg_buckets *h;
 
-	if (!twg_table_seed)
-		twg_table_seed = get_random_u32() | 1;
+	h = kmalloc(sizeof(*h), gfp);
+	if (!h)
+		return NULL;
+	h->b = kcalloc(1U << bits, sizeof(*h->b), gfp);
+	if (!h->b) {
+		kfree(h);
+		return NULL;
+	}
+	h->bits = bits;
+	return h;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_buckets_alloc);
+
+static void twg_buckets_free(struct twg_buckets *h)
+{
+	if (h)
+		kfree(h->b);
+	kfree(h);
+}
+
+int twg_table_init(struct twg_table *t, unsigned int max, gfp_t gfp)
+{
+	struct twg_buckets *h = twg_buckets_alloc(max, gfp);
+
 	memset(t, 0, sizeof(*t));
-	spin_lock_init(&t->lock);
-	t->buckets = kcalloc(1U << bits, sizeof(*t->buckets), gfp);
-	if (!t->buckets)
+	if (!h)
 		return -ENOMEM;
-	t->hash_bits = bits;
+	spin_lock_init(&t->lock);
+	lockdep_set_class_and_name(&t->lock, &twg_table_lock_key, "twg_table.lock");
+	seqcount_spinlock_init(&t->rehash, &t->lock);
+	RCU_INIT_POINTER(t->buckets, h);
 	t->max = max;
-	t->cache = cache;
 	INIT_LIST_HEAD(&t->light);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_init);
 
+/* Once nothing can look into the table any more. */
 void twg_table_destroy(struct twg_table *t)
 {
+	struct twg_buckets *h = rcu_dereference_protected(t->buckets, true);
 	struct hlist_node *tmp;
 	struct twg_entry *e;
 	unsigned int i;
 
-	if (!t->buckets)
+	if (!h)
 		return;
-	for (i = 0; i < (1U << t->hash_bits); i++)
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], hash)
-			kmem_cache_free(t->cache, e);
-	kfree(t->buckets);
-	t->buckets = NULL;
+	for (i = 0; i < (1U << h->bits); i++)
+		hlist_for_each_entry_safe(e, tmp, &h->b[i], hash)
+			kmem_cache_free(twg_entry_cache, e);
+	twg_buckets_free(h);
+	RCU_INIT_POINTER(t->buckets, NULL);
 	t->nr = 0;
-	memset(t->last, 0, sizeof(t->last));
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_destroy);
 
 /*
- * Set the row limit to @max and move the rows to @buckets: 2^@hash_bits
- * of them, zeroed, allocated by the caller before it took its lock.  The
- * old buckets are freed.
+ * Set the row limit to @max and move the rows to @h, from
+ * twg_buckets_alloc(@max).  May sleep: the old buckets are freed once no
+ * lookup can be walking them.
  */
 void twg_table_set_max(struct twg_table *t, unsigned int max,
-		       struct hlist_head *buckets, unsigned int hash_bits)
+		       struct twg_buckets *h)
 {
+	struct twg_buckets *old;
 	struct hlist_node *tmp;
 	struct twg_entry *e;
 	unsigned int i;
 
-	for (i = 0; i < (1U << t->hash_bits); i++)
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], hash) {
-			hlist_del(&e->hash);
-			hlist_add_head(&e->hash,
-				       &buckets[twg_key_hash(&e->key, hash_bits)]);
+	spin_lock_bh(&t->lock);
+	write_seqcount_begin(&t->rehash);
+	old = twg_table_buckets_locked(t);
+	for (i = 0; i < (1U << old->bits); i++)
+		hlist_for_each_entry_safe(e, tmp, &old->b[i], hash) {
+			hlist_del_rcu(&e->hash);
+			hlist_add_head_rcu(&e->hash,
+					   &h->b[twg_key_hash(&e->key, h->bits)]);
 		}
-	swap(t->buckets, buckets);
-	t->hash_bits = hash_bits;
+	rcu_assign_pointer(t->buckets, h);
+	write_seqcount_end(&t->rehash);
 	t->max = max;
-	kfree(buckets);
+	spin_unlock_bh(&t->lock);
+	synchronize_rcu();
+	twg_buckets_free(old);
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_set_max);
 
-/* What the table holds in memory: its rows and its buckets. */
-size_t twg_table_bytes(const struct twg_table *t)
+size_t twg_table_row_bytes(void)
 {
-	return (size_t)t->nr * kmem_cache_size(t->cache) +
-	       (sizeof(*t->buckets) << t->hash_bits);
+	return kmem_cache_size(twg_entry_cache);
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_table_row_bytes);
+
+/* What the table holds in memory: its rows and its buckets. */
+size_t twg_table_bytes(struct twg_table *t)
+{
+	size_t bytes;
+
+	spin_lock_bh(&t->lock);
+	bytes = (size_t)t->nr * twg_table_row_bytes() +
+		sizeof(struct twg_buckets) +
+		(sizeof(struct hlist_head) << twg_table_buckets_locked(t)->bits);
+	spin_unlock_bh(&t->lock);
+	return bytes;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_bytes);
 
-/*
- * The row of @key, or NULL.  A host connects to a few destinations and
- * serves a few ports far more often than to or on any other, and a
- * connection's rows are looked up again at its first FIN and its end:
- * the row its kind of key last found is tried before the hash.
- */
-struct twg_entry *twg_table_find(struct twg_table *t,
-				 const struct twg_row_key *key)
-{
-	struct twg_entry **last = &t->last[key->kind];
-	struct twg_entry *e = *last;
+/* --- counts --------------------------------------------------------------- */
 
-	if (e && !memcmp(&e->key, key, sizeof(*key)))
-		return e;
-	hlist_for_each_entry(e, &t->buckets[twg_key_hash(key, t->hash_bits)],
-			     hash)
-		if (!memcmp(&e->key, key, sizeof(*key))) {
-			*last = e;
-			return e;
+static u64 twg_counts_weight(u64 v)
+{
+	return (u64)twg_counts_a(v) + twg_counts_b(v) + !!(v & TWG_ROW_KEPT);
+}
+
+/* @v with @da added to a and @db to b, each within its field. */
+static u64 twg_counts_add(u64 v, int da, int db)
+{
+	u32 a = twg_count_add(twg_counts_a(v), da, U32_MAX);
+	u32 b = twg_count_add(twg_counts_b(v), db, TWG_ROW_B_MAX);
+
+	return (v & TWG_ROW_KEPT) | a | (u64)b << TWG_ROW_B_SHIFT;
+}
+
+/* What an update leaves for the lock to do. */
+enum twg_after {
+	TWG_AFTER_NOTHING,
+	TWG_AFTER_REWEIGH,	/* its weight went to or from 1 */
+	TWG_AFTER_UNLINK,	/* it is dead: the update made it so */
+};
+
+/*
+ * Add @da and @db to @e's counts, which become *@counts; false if @e is
+ * dead.  An update that leaves a weight of 0 marks it dead.
+ */
+static bool twg_entry_update(struct twg_entry *e, int da, int db, u64 *counts,
+			     enum twg_after *after)
+{
+	s64 old = atomic64_read(&e->counts);
+	u64 new;
+
+	do {
+		if (old & TWG_ROW_DEAD)
+			return false;
+		new = twg_counts_add(old, da, db);
+		if (new == old) {
+			*after = TWG_AFTER_NOTHING;
+			*counts = new;
+			return true;
 		}
+		if (!twg_counts_weight(new))
+			new = TWG_ROW_DEAD;
+	} while (!atomic64_try_cmpxchg(&e->counts, &old, new));
+
+	*counts = new;
+	if (new == TWG_ROW_DEAD)
+		*after = TWG_AFTER_UNLINK;
+	else if (twg_counts_weight(old) == 1 || twg_counts_weight(new) == 1)
+		*after = TWG_AFTER_REWEIGH;
+	else
+		*after = TWG_AFTER_NOTHING;
+	return true;
+}
+
+static void twg_entry_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(twg_entry_cache, container_of(head, struct twg_entry, rcu));
+}
+
+/* Under t->lock: @e, dead, leaves the table; it is freed after RCU. */
+static void twg_table_unlink_locked(struct twg_table *t, struct twg_entry *e)
+{
+	hlist_del_rcu(&e->hash);
+	list_del(&e->light);
+	t->nr--;
+	call_rcu(&e->rcu, twg_entry_free_rcu);
+}
+
+/* Under t->lock: @e on the light list if its weight is 1, else off it. */
+static void twg_table_reweigh_locked(struct twg_table *t, struct twg_entry *e)
+{
+	s64 v = atomic64_read(&e->counts);
+	bool light;
+
+	if (v & TWG_ROW_DEAD)
+		return;		/* the list is no longer its */
+	light = twg_counts_weight(v) == 1;
+	if (light && list_empty(&e->light))
+		list_add_tail(&e->light, &t->light);
+	else if (!light && !list_empty(&e->light))
+		list_del_init(&e->light);
+}
+
+static void twg_table_after_locked(struct twg_table *t, struct twg_entry *e,
+				   enum twg_after after)
+{
+	if (after == TWG_AFTER_UNLINK)
+		twg_table_unlink_locked(t, e);
+	else if (after == TWG_AFTER_REWEIGH)
+		twg_table_reweigh_locked(t, e);
+}
+
+/* --- lookups -------------------------------------------------------------- */
+
+/* The live row of @key, or NULL; under RCU or t->lock. */
+static struct twg_entry *twg_table_lookup(struct twg_table *t,
+					  const struct twg_row_key *key)
+{
+	struct twg_buckets *h;
+	struct twg_entry *e;
+
+	h = rcu_dereference_check(t->buckets,
+				  lockdep_is_held(&t->lock) || rcu_read_lock_any_held());
+	hlist_for_each_entry_rcu(e, &h->b[twg_key_hash(key, h->bits)], hash,
+				 lockdep_is_held(&t->lock))
+		if (!memcmp(&e->key, key, sizeof(*key)) &&
+		    !(atomic64_read(&e->counts) & TWG_ROW_DEAD))
+			return e;
 	return NULL;
 }
-EXPORT_SYMBOL_IF_KUNIT(twg_table_find);
 
-static void twg_table_unlink(struct twg_table *t, struct twg_entry *e)
+/*
+ * Under t->lock: make the oldest row of weight 1 dead, and unlink it;
+ * false if every row is heavier.  Rows the list holds that are no longer
+ * light leave it: the update that made them heavier finds them off it.
+ */
+static bool twg_table_evict_locked(struct twg_table *t)
 {
-	hlist_del(&e->hash);
-	list_del(&e->light);
-	if (t->last[e->key.kind] == e)
-		t->last[e->key.kind] = NULL;
-	t->nr--;
+	struct twg_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &t->light, light) {
+		s64 v = atomic64_read(&e->counts);
+
+		if (v & TWG_ROW_DEAD)
+			continue;	/* its own update unlinks it */
+		if (twg_counts_weight(v) != 1) {
+			list_del_init(&e->light);
+			continue;
+		}
+		if (atomic64_try_cmpxchg(&e->counts, &v, TWG_ROW_DEAD)) {
+			twg_table_unlink_locked(t, e);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
- * The row of @key, made (with weight 0: the caller adds 1 at once) if
- * there is none.  NULL if the table keeps no row for it: it is full of
+ * Under t->lock: a new row of @key holding @counts (weight 1 at most),
+ * in the table; NULL if the table keeps none for it: it is full of
  * heavier rows, or memory ran out.
  */
-struct twg_entry *twg_table_get(struct twg_table *t, const struct twg_row_key *key,
-				gfp_t gfp)
+static struct twg_entry *twg_table_new_locked(struct twg_table *t,
+					      const struct twg_row_key *key,
+					      u64 counts, gfp_t gfp)
 {
-	struct twg_entry *e = twg_table_find(t, key);
-
-	if (e)
-		return e;
+	struct twg_buckets *h = twg_table_buckets_locked(t);
+	struct twg_entry *e;
 
 	if (t->nr >= t->max) {
-		e = list_first_entry_or_null(&t->light, struct twg_entry, light);
-		if (e) {
-			twg_table_unlink(t, e);
+		if (twg_table_evict_locked(t))
 			t->evicted++;
-		}
 		if (t->nr >= t->max) {
-			if (e)
-				kmem_cache_free(t->cache, e);
 			t->evicted++;
 			return NULL;
 		}
 	}
-	if (!e)
-		e = kmem_cache_alloc(t->cache, gfp);
+	e = kmem_cache_zalloc(twg_entry_cache, gfp);
 	if (!e) {
 		t->evicted++;
 		return NULL;
 	}
-	memset(e, 0, sizeof(*e));
 	e->key = *key;
+	atomic64_set(&e->counts, counts);
 	INIT_LIST_HEAD(&e->light);
-	hlist_add_head(&e->hash, &t->buckets[twg_key_hash(key, t->hash_bits)]);
-	t->last[key->kind] = e;
+	twg_table_reweigh_locked(t, e);
+	hlist_add_head_rcu(&e->hash, &h->b[twg_key_hash(key, h->bits)]);
 	t->nr++;
 	return e;
 }
-EXPORT_SYMBOL_IF_KUNIT(twg_table_get);
-
-static u64 twg_entry_weight(const struct twg_entry *e)
-{
-	return (u64)e->a + e->b + e->kept;
-}
 
 /*
- * Keep the light list in step with @e's weight, which was @was, and free
- * it when nothing is left to count.
+ * Add @da and @db to the row of @key, made if there is none and one of
+ * them is positive; *@counts is what the row holds then.  Return the row,
+ * or NULL if none counted it.  The caller is in an RCU read-side section
+ * (bottom halves off will do), which keeps the row it gets: a row made
+ * dead by this very update still is, with counts 0.
  */
-static void twg_table_reweigh(struct twg_table *t, struct twg_entry *e,
-			      u64 was)
+struct twg_entry *twg_table_add(struct twg_table *t,
+				const struct twg_row_key *key, int da, int db,
+				gfp_t gfp, u64 *counts)
 {
-	u64 now = twg_entry_weight(e);
+	enum twg_after after;
+	struct twg_entry *e;
 
-	if (!now) {
-		twg_table_unlink(t, e);
-		kmem_cache_free(t->cache, e);
-		return;
+	e = twg_table_lookup(t, key);
+	if (e && twg_entry_update(e, da, db, counts, &after)) {
+		if (after != TWG_AFTER_NOTHING) {
+			spin_lock_bh(&t->lock);
+			twg_table_after_locked(t, e, after);
+			spin_unlock_bh(&t->lock);
+		}
+		return e;
 	}
-	if (now == 1 && was != 1)
-		list_add_tail(&e->light, &t->light);
-	else if (now != 1 && was == 1)
-		list_del_init(&e->light);
-}
 
-/* Add @da and @db to @e's counts; @e may be freed. */
-void twg_table_add(struct twg_table *t, struct twg_entry *e, int da, int db)
-{
-	u64 was = twg_entry_weight(e);
-
-	e->a = twg_count_add(e->a, da);
-	e->b = twg_count_add(e->b, db);
-	twg_table_reweigh(t, e, was);
+	/* Missed: make sure under the lock, where no row moves. */
+	spin_lock_bh(&t->lock);
+	for (;;) {
+		e = twg_table_lookup(t, key);
+		if (!e)
+			break;
+		if (twg_entry_update(e, da, db, counts, &after)) {
+			twg_table_after_locked(t, e, after);
+			goto out;
+		}
+	}
+	if (da > 0 || db > 0) {
+		*counts = twg_counts_add(0, da, db);
+		e = twg_table_new_locked(t, key, *counts, gfp);
+	}
+out:
+	spin_unlock_bh(&t->lock);
+	return e;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_add);
 
-/* One more of @e's failures counted in @n (saturating): @e is kept. */
-void twg_table_count(struct twg_table *t, struct twg_entry *e, u32 *n)
+/*
+ * Under t->lock: one more failure for the row of @key (made if there is
+ * none), in its d (@d) or its c, saturating; the row is kept.  *@counts
+ * is what it holds then.  NULL if the table keeps no row for it.
+ */
+struct twg_entry *twg_table_count_locked(struct twg_table *t,
+					 const struct twg_row_key *key,
+					 bool d, gfp_t gfp, u64 *counts)
 {
-	u64 was = twg_entry_weight(e);
+	struct twg_entry *e;
+	s64 old;
+	u32 *n;
 
+	for (;;) {
+		e = twg_table_lookup(t, key);
+		if (!e) {
+			e = twg_table_new_locked(t, key, TWG_ROW_KEPT, gfp);
+			if (!e)
+				return NULL;
+			*counts = TWG_ROW_KEPT;
+			break;
+		}
+		old = atomic64_read(&e->counts);
+		while (!(old & TWG_ROW_DEAD) &&
+		       !atomic64_try_cmpxchg(&e->counts, &old,
+					     old | TWG_ROW_KEPT))
+			;
+		if (!(old & TWG_ROW_DEAD)) {
+			*counts = old | TWG_ROW_KEPT;
+			twg_table_reweigh_locked(t, e);
+			break;
+		}
+		/* Made dead under us: its update unlinks it. */
+	}
+	n = d ? &e->d : &e->c;
 	if (*n != U32_MAX)
-		(*n)++;
-	e->kept = true;
-	twg_table_reweigh(t, e, was);
+		WRITE_ONCE(*n, *n + 1);
+	return e;
 }
-EXPORT_SYMBOL_IF_KUNIT(twg_table_count);
+EXPORT_SYMBOL_IF_KUNIT(twg_table_count_locked);
+
+/* @e as a reader sees it at second @now_s; false if it is dead. */
+static bool twg_entry_snapshot(const struct twg_entry *e, u32 now_s,
+			       struct twg_row *row)
+{
+	s64 v = atomic64_read(&e->counts);
+
+	if (v & TWG_ROW_DEAD)
+		return false;
+	row->key = e->key;
+	row->a = twg_counts_a(v);
+	row->b = twg_counts_b(v);
+	row->c = READ_ONCE(e->c);
+	row->d = 0;
+	row->rate = 0;
+	if (e->key.kind == TWG_KEY_DEST)
+		row->rate = twg_rate_now(e, now_s);
+	else
+		row->d = READ_ONCE(e->d);
+	return true;
+}
+
+/* The row of @key, as of now; false if there is none. */
+bool twg_table_row(struct twg_table *t, const struct twg_row_key *key,
+		   u32 now_s, struct twg_row *row)
+{
+	struct twg_entry *e;
+	bool found = false;
+
+	rcu_read_lock();
+	e = twg_table_lookup(t, key);
+	if (e)
+		found = twg_entry_snapshot(e, now_s, row);
+	rcu_read_unlock();
+	if (found)
+		return true;
+	/* A rehash may have hidden it from the lookup: again, locked. */
+	spin_lock_bh(&t->lock);
+	e = twg_table_lookup(t, key);
+	if (e)
+		found = twg_entry_snapshot(e, now_s, row);
+	spin_unlock_bh(&t->lock);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(twg_table_row);
 
 /* --- rates ------------------------------------------------------------------ */
 
 /* @rate after @elapsed seconds, the first of which counted @count. */
-static u32 twg_rate_fold(u32 rate, u32 count, u32 elapsed)
+u32 twg_rate_fold(u32 rate, u32 count, u32 elapsed)
 {
 	u64 r = rate;
 
@@ -273,31 +532,69 @@ static u32 twg_rate_fold(u32 rate, u32 count, u32 elapsed)
 		r = r * (TWG_RATE_WEIGHT - 1) / TWG_RATE_WEIGHT;
 	return min_t(u64, r, U32_MAX);
 }
+EXPORT_SYMBOL_IF_KUNIT(twg_rate_fold);
 
-/* @e's rate, in 1/1000 per second, over the seconds ended by @now_s. */
+static u32 twg_rate_sec(s64 state)
+{
+	return (u64)state >> 32;
+}
+
+/*
+ * Seconds from the one @state counts to @now_s; 0 for a clock read just
+ * before another CPU's, which counted in a second that had begun.
+ */
+static u32 twg_rate_elapsed(s64 state, u32 now_s)
+{
+	s32 d = now_s - twg_rate_sec(state);
+
+	return d > 0 ? d : 0;
+}
+
+/*
+ * @e's rate, in 1/1000 per second, over the seconds ended by @now_s.
+ * Read without the lock: at the very turn of a second a reader may get
+ * the rate before the second that ended is folded in.
+ */
 u32 twg_rate_now(const struct twg_entry *e, u32 now_s)
 {
-	return twg_rate_fold(e->rate, e->rate_count, now_s - e->rate_sec);
+	s64 state = atomic64_read(&e->rate_state);
+
+	return twg_rate_fold(READ_ONCE(e->rate), (u32)state,
+			     twg_rate_elapsed(state, now_s));
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_rate_now);
 
-/* One more entry into TIME-WAIT for @e, at second @now_s. */
-void twg_rate_event(struct twg_entry *e, u32 now_s)
+/*
+ * One more entry into TIME-WAIT for @e, at second @now_s: an atomic add
+ * within a second, the lock once a second to fold the one that ended.
+ */
+void twg_rate_event(struct twg_table *t, struct twg_entry *e, u32 now_s)
 {
-	if (now_s != e->rate_sec) {
-		e->rate = twg_rate_now(e, now_s);
-		e->rate_count = 0;
-		e->rate_sec = now_s;
-	}
-	e->rate_count++;
+	s64 old = atomic64_read(&e->rate_state), new;
+
+	while (!twg_rate_elapsed(old, now_s))
+		if (atomic64_try_cmpxchg(&e->rate_state, &old, old + 1))
+			return;
+
+	spin_lock_bh(&t->lock);
+	old = atomic64_read(&e->rate_state);
+	do {
+		if (!twg_rate_elapsed(old, now_s))
+			new = old + 1;
+		else
+			new = (s64)((u64)now_s << 32 | 1);
+	} while (!atomic64_try_cmpxchg(&e->rate_state, &old, new));
+	if (twg_rate_elapsed(old, now_s))
+		WRITE_ONCE(e->rate, twg_rate_fold(e->rate, (u32)old,
+						  twg_rate_elapsed(old, now_s)));
+	spin_unlock_bh(&t->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_rate_event);
 
 /* --- the top rows ---------------------------------------------------------- */
 
 /* Whether @x comes before @y in a table file: heavier first. */
-static bool twg_entry_before(const struct twg_entry *x,
-			     const struct twg_entry *y)
+static bool twg_row_before(const struct twg_row *x, const struct twg_row *y)
 {
 	if (x->a != y->a)
 		return x->a > y->a;
@@ -306,20 +603,20 @@ static bool twg_entry_before(const struct twg_entry *x,
 	return memcmp(&x->key, &y->key, sizeof(x->key)) < 0;
 }
 
-static int twg_entry_cmp(const void *x, const void *y)
+static int twg_row_cmp(const void *x, const void *y)
 {
-	return twg_entry_before(x, y) ? -1 : 1;
+	return twg_row_before(x, y) ? -1 : 1;
 }
 
 /* Restore the heap (the row that comes last on top) below @i. */
-static void twg_heap_down(struct twg_entry *h, unsigned int n, unsigned int i)
+static void twg_heap_down(struct twg_row *h, unsigned int n, unsigned int i)
 {
 	for (;;) {
 		unsigned int l = 2 * i + 1, r = l + 1, last = i;
 
-		if (l < n && twg_entry_before(&h[last], &h[l]))
+		if (l < n && twg_row_before(&h[last], &h[l]))
 			last = l;
-		if (r < n && twg_entry_before(&h[last], &h[r]))
+		if (r < n && twg_row_before(&h[last], &h[r]))
 			last = r;
 		if (last == i)
 			return;
@@ -328,38 +625,54 @@ static void twg_heap_down(struct twg_entry *h, unsigned int n, unsigned int i)
 	}
 }
 
-static void twg_heap_up(struct twg_entry *h, unsigned int i)
+static void twg_heap_up(struct twg_row *h, unsigned int i)
 {
 	while (i) {
 		unsigned int p = (i - 1) / 2;
 
-		if (!twg_entry_before(&h[p], &h[i]))
+		if (!twg_row_before(&h[p], &h[i]))
 			return;
 		swap(h[i], h[p]);
 		i = p;
 	}
 }
 
-/* Copy the first @n rows of @t, in order, to @out; return how many. */
-unsigned int twg_table_top(const struct twg_table *t, struct twg_entry *out,
-			   unsigned int n)
+/*
+ * Copy the first @n rows of @t, in order, as of second @now_s, to @out;
+ * return how many.  Under RCU: updates go on meanwhile.  A rehash moves
+ * rows under the walk, which could meet a row twice: it starts again.
+ */
+unsigned int twg_table_top(struct twg_table *t, struct twg_row *out,
+			   unsigned int n, u32 now_s)
 {
+	const struct twg_buckets *h;
 	const struct twg_entry *e;
-	unsigned int i, len = 0;
+	unsigned int i, len, seq;
+	struct twg_row row;
 
 	if (!n)
 		return 0;
-	for (i = 0; i < (1U << t->hash_bits); i++)
-		hlist_for_each_entry(e, &t->buckets[i], hash) {
+	rcu_read_lock();
+again:
+	len = 0;
+	seq = read_seqcount_begin(&t->rehash);
+	h = rcu_dereference(t->buckets);
+	for (i = 0; i < (1U << h->bits); i++)
+		hlist_for_each_entry_rcu(e, &h->b[i], hash) {
+			if (!twg_entry_snapshot(e, now_s, &row))
+				continue;
 			if (len < n) {
-				out[len] = *e;
+				out[len] = row;
 				twg_heap_up(out, len++);
-			} else if (twg_entry_before(e, &out[0])) {
-				out[0] = *e;
+			} else if (twg_row_before(&row, &out[0])) {
+				out[0] = row;
 				twg_heap_down(out, len, 0);
 			}
 		}
-	sort(out, len, sizeof(*out), twg_entry_cmp, NULL);
+	if (read_seqcount_retry(&t->rehash, seq))
+		goto again;
+	rcu_read_unlock();
+	sort(out, len, sizeof(*out), twg_row_cmp, NULL);
 	return len;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_top);

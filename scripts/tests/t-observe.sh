@@ -45,9 +45,10 @@ test_observe_destinations() {
 	expect_eq "pressure of :5001, by hand" "$((50 * 100 / range))" 25
 	expect_eq rows "$(cat $dir/destinations_rows)" 4
 	expect_eq evicted "$(cat $dir/destinations_evicted)" 0
-	# 768 rows of 80 bytes and 256 buckets: at most 64 KiB.
+	# 768 rows of 80 bytes, 256 buckets and their 16-byte header: at
+	# most 64 KiB.
 	expect_eq max "$(cat $dir/destinations_max)" 768
-	expect_eq bytes "$(cat $dir/destinations_bytes)" $((4 * 80 + 256 * 8))
+	expect_eq bytes "$(cat $dir/destinations_bytes)" $((4 * 80 + 16 + 256 * 8))
 	ip netns del $ns
 }
 
@@ -311,7 +312,7 @@ test_observe_eviction() {
 	pp ip netns exec $ns twg-churn -p 7104 -n 1 client
 	expect_eq "newcomer refused" "$(cat $dir/destinations_rows) $(cat $dir/destinations_evicted)" "16 3"
 	expect_eq "rows of weight 2" "$(tproc $ns destinations | awk 'NR > 1 && $2 == 2' | wc -l)" 16
-	expect_eq "bytes" "$(cat $dir/destinations_bytes)" $((16 * 80 + 16 * 8))
+	expect_eq "bytes" "$(cat $dir/destinations_bytes)" $((16 * 80 + 16 + 16 * 8))
 
 	# The default bound, filled past: 800 destinations.
 	pp twg-write $dir/destinations_max 768
