@@ -92,14 +92,26 @@ drop_netns() {
 	sleep 3
 }
 
-# churn_round [STATE]: one half-round's rate.  STATE full: twguard with
-# a policy in force in the churn's namespace too (mode on, as a dry run,
-# so that the kernel still decides: the same work for the kernel).
+# churners N NETNS COUNT: N churners at once in NETNS, COUNT connections
+# each, to listeners of their own; the sum of their rates.
+churners() {
+	for j in $(seq "$1"); do
+		ip netns exec "$2" twg-churn -p $((7000 + j)) -n "$3" client >/tmp/churn.$j &
+	done
+	wait
+	for j in $(seq "$1"); do
+		sed -n 's/.*(\([0-9]*\)\/s)$/\1/p' /tmp/churn.$j
+	done | awk '{ s += $1 } END { print s }'
+}
+
+# churn_round [STATE [N]]: one half-round's rate, N churners (default 1)
+# of $CONNS / N connections each.  STATE full: twguard with a policy in
+# force in the churn's namespace too (mode on, as a dry run, so that the
+# kernel still decides: the same work for the kernel).
 churn_round() {
 	bench_netns churn
 	[ "${1:-}" != full ] || twguard -N churn policy set mode=on dry_run=1
-	ip netns exec churn twg-churn -p 7000 -n "$CONNS" client |
-		sed -n 's/.*(\([0-9]*\)\/s)$/\1/p'
+	churners "${2:-1}" churn $((CONNS / ${2:-1}))
 	drop_netns churn
 }
 
@@ -118,6 +130,38 @@ set_state() {
 stats3() {
 	sort -n | awk '{ v[NR] = $1 } END { printf "%d %d %d\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
+
+# With TWG_BENCH_LOCKS set (a debug kernel built with lock_stat, two
+# vCPUs on two host threads): what twguard's table locks saw while one,
+# then two churners ran at once in one namespace.  One line a run:
+# "locks N CONTENTIONS ACQUISITIONS CONNECTIONS".
+if [ -n "${TWG_BENCH_LOCKS:-}" ]; then
+	lconns=${TWG_BENCH_LOCK_CONNS:-3000}
+	[ -e /proc/lock_stat ] || { echo "bench: this kernel has no lock_stat"; exit 1; }
+	echo "== lock contention: twguard's table locks, $lconns connections a churner"
+	bench_netns warm
+	churners 1 warm 500 >/dev/null
+	drop_netns warm
+	load
+	for n in 1 2; do
+		bench_netns locks
+		echo 0 >/proc/lock_stat
+		echo 1 >/proc/sys/kernel/lock_stat
+		rate=$(churners $n locks "$lconns")
+		echo 0 >/proc/sys/kernel/lock_stat
+		# class name, con-bounces, contentions, ..., acq-bounces, acquisitions
+		read -r con acq <<-EOT
+		$(awk '$1 == "twg_table.lock:" || $1 == "&t->lock:" { c += $3; a += $9 }
+		       END { printf "%d %d\n", c, a }' /proc/lock_stat)
+		EOT
+		echo "   $n churner(s): $rate connections/s; twguard's table locks: $con contentions in $acq acquisitions"
+		echo "locks $n $con $acq $((n * lconns))" >>$results
+		drop_netns locks
+	done
+	unload
+	cp $results "$TWG_RESULTS"
+	exit 0
+fi
 
 # The states compared: in the instruction-counting boot, also twguard
 # with a policy in force and the eBPF peer (when bpftrace is there).
@@ -221,6 +265,27 @@ if [ -n "${TWG_BENCH_ICOUNT:-}" ]; then
 	exit 0
 fi
 
+echo "== 1b. churn, two churners at once in one namespace: $ROUNDS rounds, off and on"
+for i in $(seq "$ROUNDS"); do
+	order="off on"
+	[ $((i % 2)) = 0 ] || order="on off"
+	for state in $order; do
+		set_state $state
+		rate=$(churn_round $state 2)
+		echo "   round $i, $state: $rate connections/s"
+		echo "churn2_$state $rate" >>$results
+		eval "rate2_$state=$rate"
+	done
+	echo "churn2_pair $(awk -v a="$rate2_on" -v b="$rate2_off" 'BEGIN { printf "%.4f", a / b }')" >>$results
+done
+unload
+read -r pair2_med pair2_q1 pair2_q3 <<EOT
+$(awk '$1 == "churn2_pair" { print $2 }' $results | sort -n |
+	awk '{ v[NR] = $1 }
+	     END { printf "%.3f %.3f %.3f\n", v[int((NR + 1) / 2)],
+			  v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')
+EOT
+
 echo "== 2. read cost"
 load
 bench_netns reads
@@ -316,6 +381,8 @@ spread() { echo "$1" | sed -n 's/.*(min \([0-9.]*\), max \([0-9.]*\),.*/\1-\2/p'
 echo
 echo "== results (median, with min-max over the runs)"
 churn_rows "connections/s" " (the goal is held to the instruction count)"
+printf '%-44s %22s %22s   %s\n' "churn, 2 churners, loaded/not in each round" "" \
+	"$pair2_med ($pair2_q1-$pair2_q3)" "beside 1 churner: $pair_med"
 # read_rows N SS READ CAT: the read-cost rows at N TIME-WAIT sockets.
 read_rows() {
 	printf '%-44s %22s %22s\n' "ss -tan state time-wait | wc -l, $1 TW, us" \
