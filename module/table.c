@@ -492,26 +492,24 @@ static bool twg_entry_snapshot(const struct twg_entry *e, u32 now_s,
 	return true;
 }
 
-/* The row of @key, as of now; false if there is none. */
+/*
+ * The row of @key, as of now; false if there is none.  Under RCU, looked
+ * up again only if a rehash ran meanwhile and may have hidden it.
+ */
 bool twg_table_row(struct twg_table *t, const struct twg_row_key *key,
 		   u32 now_s, struct twg_row *row)
 {
 	struct twg_entry *e;
-	bool found = false;
+	unsigned int seq;
+	bool found;
 
 	rcu_read_lock();
-	e = twg_table_lookup(t, key);
-	if (e)
-		found = twg_entry_snapshot(e, now_s, row);
+	do {
+		seq = read_seqcount_begin(&t->rehash);
+		e = twg_table_lookup(t, key);
+		found = e && twg_entry_snapshot(e, now_s, row);
+	} while (!found && read_seqcount_retry(&t->rehash, seq));
 	rcu_read_unlock();
-	if (found)
-		return true;
-	/* A rehash may have hidden it from the lookup: again, locked. */
-	spin_lock_bh(&t->lock);
-	e = twg_table_lookup(t, key);
-	if (e)
-		found = twg_entry_snapshot(e, now_s, row);
-	spin_unlock_bh(&t->lock);
 	return found;
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_table_row);
