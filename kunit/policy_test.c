@@ -507,6 +507,145 @@ static void twg_match_index_vs_scan(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, compared, 40U * 2000);
 }
 
+/* A random address of @family: all 32 or 128 bits. */
+static void random_addr(struct rnd_state *rnd, u8 family, union twg_addr *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		a->v4 = (__force __be32)prandom_u32_state(rnd);
+		return;
+	}
+	for (i = 0; i < 4; i++)
+		a->v6.s6_addr32[i] = (__force __be32)prandom_u32_state(rnd);
+}
+
+/* Clear @r's address past its prefix, as the parser does. */
+static void mask_rule(struct twg_rule *r)
+{
+	unsigned int i, plen = r->plen;
+
+	if (r->family == AF_INET) {
+		r->addr.v4 &= plen ? htonl(~0U << (32 - plen)) : 0;
+		return;
+	}
+	for (i = 0; i < 4; i++, plen = plen > 32 ? plen - 32 : 0)
+		r->addr.v6.s6_addr32[i] &= plen >= 32 ? htonl(~0U) :
+					   plen ? htonl(~0U << (32 - plen)) : 0;
+}
+
+/* @k as the address of a decision's context. */
+static void ctx_of_key(struct twg_reuse_ctx *c, u8 family, const struct twg_key *k)
+{
+	c->family = family;
+	memset(&c->daddr, 0, sizeof(c->daddr));
+	if (family == AF_INET) {
+		c->daddr.v4 = htonl((u32)k->lo);
+		return;
+	}
+	c->daddr.v6.s6_addr32[0] = htonl(k->hi >> 32);
+	c->daddr.v6.s6_addr32[1] = htonl((u32)k->hi);
+	c->daddr.v6.s6_addr32[2] = htonl(k->lo >> 32);
+	c->daddr.v6.s6_addr32[3] = htonl((u32)k->lo);
+}
+
+/*
+ * The index finds what a scan finds when the rules' prefixes spread over
+ * the whole address space (any length, any address, so that the index's
+ * buckets are up to 2^127 addresses wide), and when they crowd into one
+ * bucket next to a wide rule; queried at every interval start, the
+ * address before it and after it, the first and last addresses and at
+ * random.
+ */
+static void twg_match_index_wide(struct kunit *test)
+{
+	struct twg_rule *rules = kunit_kcalloc(test, TWG_RULES_MAX, sizeof(*rules),
+					       GFP_KERNEL);
+	struct policy_fixture *f = test->priv;
+	unsigned int round, i, q, compared = 0;
+	struct rnd_state rnd;
+
+	KUNIT_ASSERT_NOT_NULL(test, rules);
+	prandom_seed_state(&rnd, 6121);
+	for (round = 0; round < 24; round++) {
+		u8 family = round % 2 ? AF_INET6 : AF_INET;
+		unsigned int bits = family == AF_INET ? 32 : 128;
+		unsigned int nr = 1 + prandom_u32_state(&rnd) % TWG_RULES_MAX;
+		bool crowd = round % 4 >= 2;
+		const struct twg_index *ix;
+		const struct twg_key *pts;
+		struct twg_policy *p;
+
+		for (i = 0; i < nr; i++) {
+			struct twg_rule *r = &rules[i];
+			u32 x = prandom_u32_state(&rnd);
+
+			memset(r, 0, sizeof(*r));
+			r->family = family;
+			random_addr(&rnd, family, &r->addr);
+			/* Crowded: one wide rule, the rest /N-1 or longer in 2 of its halves. */
+			r->plen = crowd ? (i ? bits - x % 8 : 1) : x % (bits + 1);
+			if (crowd && i && family == AF_INET)
+				r->addr.v4 = (r->addr.v4 & htonl(0x800000ff)) | htonl(0x00012300);
+			if (crowd && i && family == AF_INET6) {
+				r->addr.v6.s6_addr32[0] &= htonl(0x80000000);
+				r->addr.v6.s6_addr32[1] = htonl(0x123);
+				r->addr.v6.s6_addr32[2] = 0;
+			}
+			mask_rule(r);
+			r->action = (x >> 8) % TWG_NR_ACTIONS;
+			r->min_age_ms = -1;
+			r->port_lo = 1;
+			r->port_hi = 65535;
+			if (x & 0x100000) {
+				r->port_lo = 1 + (x >> 21) % 8;
+				r->port_hi = r->port_lo + (x >> 25) % 4;
+			}
+		}
+		p = twg_policy_build(new_policy(test), rules, nr, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		f->built[f->nr++] = p;
+		ix = &p->index[family == AF_INET6];
+		pts = (const void *)p + ix->points;
+		KUNIT_ASSERT_GT(test, ix->nr_points, 0U);
+
+		for (q = 0; q < 3 * ix->nr_points + 2 + 500; q++) {
+			struct twg_reuse_ctx c = good_ctx();
+			struct twg_key k = {};
+
+			if (q < 3 * ix->nr_points) {
+				k = pts[q / 3];
+				if (q % 3 == 0)		/* the address before */
+					k.hi -= !k.lo--;
+				else if (q % 3 == 2)	/* the address after */
+					k.hi += !++k.lo;
+			} else if (q == 3 * ix->nr_points + 1) {
+				k.lo = family == AF_INET ? U32_MAX : U64_MAX;
+				k.hi = family == AF_INET ? 0 : U64_MAX;
+			} else if (q > 3 * ix->nr_points + 1) {
+				k.lo = prandom_u32_state(&rnd) |
+				       (u64)prandom_u32_state(&rnd) << 32;
+				k.hi = k.lo ^ prandom_u32_state(&rnd);
+			}
+			if (family == AF_INET) {	/* wrapped below 0 or past 2^32 - 1 */
+				k.hi = 0;
+				k.lo = (u32)k.lo;
+			}
+			ctx_of_key(&c, family, &k);
+			c.dport = 1 + prandom_u32_state(&rnd) % 12;
+			KUNIT_EXPECT_PTR_EQ_MSG(test, twg_policy_match(p, &c),
+						twg_rules_first_match(p->rules, nr, &c),
+						"round %u query %u", round, q);
+			compared++;
+		}
+		kvfree(p);
+		f->nr--;
+	}
+	/* Every round queried its points and 502 more addresses. */
+	KUNIT_EXPECT_GT(test, compared, 24U * 502);
+}
+
 /* --- the parser ---------------------------------------------------------------- */
 
 struct parse_case {
@@ -769,6 +908,7 @@ static struct kunit_case twg_policy_cases[] = {
 	KUNIT_CASE(twg_decide_promises),
 	KUNIT_CASE(twg_match_prefixes_and_ports),
 	KUNIT_CASE(twg_match_index_vs_scan),
+	KUNIT_CASE(twg_match_index_wide),
 	KUNIT_CASE(twg_index_aligned),
 	KUNIT_CASE(twg_in_force),
 	KUNIT_CASE_PARAM(twg_rules_parse_table, parse_gen_params),

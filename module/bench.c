@@ -4,10 +4,12 @@
  *
  * Loading this module times twg_policy_decide() on a policy of 0, 16 and
  * 256 rules, none of which matches the destination, for IPv4 and IPv6
- * destinations, and prints one line per case.  The decision finds the
- * rules that may match through the policy's index (a binary search over
- * the rules' address intervals, then the few rules of one interval), so
- * its cost grows with the logarithm of the rules, not with their number:
+ * destinations, and prints one line per case.  Each destination is in
+ * one rule's prefix, on a port that rule does not cover: the decision
+ * goes the whole way, through the policy's index (the bucket of the
+ * address, a binary search over its interval starts, then the rules of
+ * one interval) to that rule's port check, and on to the policy's
+ * default:
  *
  *   twguard_bench: rules=256 family=ipv4 decisions=200000 ns_per_decision=N min=N max=N
  *
@@ -78,33 +80,37 @@ static int twg_bench_case(struct twg_policy *rules, unsigned int nr, bool v6)
 		.ts_comparable = true, .ts_delta = 5000,
 	};
 	unsigned int i, b, per = max(decisions / TWG_BENCH_BATCHES, 1U);
-	unsigned int allowed = 0;
+	unsigned int allowed = 0, mask = nr ? nr - 1 : 0;
 	u64 batch[TWG_BENCH_BATCHES];
 	struct twg_policy *p;
 	unsigned long flags;
 	u64 t0;
 
+	if (nr & mask)
+		return -EINVAL;	/* @nr must be 0 or a power of 2 */
 	twg_bench_rules(rules, nr, v6);
 	p = twg_policy_build(rules, rules->rules, nr, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	if (v6) {
 		c.family = AF_INET6;
-		in6_pton("2001:db8:ffff::7", -1, c.daddr.v6.s6_addr, -1, NULL);
+		in6_pton("2001:db8::7", -1, c.daddr.v6.s6_addr, -1, NULL);
 	} else {
 		c.family = AF_INET;
-		c.daddr.v4 = in_aton("192.0.2.7");
 	}
 
 	for (b = 0; b < TWG_BENCH_BATCHES; b++) {
 		local_irq_save(flags);
 		t0 = ktime_get_ns();
 		for (i = 0; i < per; i++) {
-			/* Vary the address a little, so nothing is hoisted out. */
+			/*
+			 * In the prefix of rule i mod @nr, so that nothing is
+			 * hoisted out and every rule's interval is searched.
+			 */
 			if (v6)
-				c.daddr.v6.s6_addr[15] = i;
+				c.daddr.v6.s6_addr16[2] = htons(i & mask);
 			else
-				c.daddr.v4 = htonl(0xc0000200 | (i & 0xff));
+				c.daddr.v4 = htonl(0x0a000007 | (i & mask) << 16);
 			allowed += twg_policy_decide(p, &c) == TWG_VERDICT_ALLOWED;
 		}
 		batch[b] = ktime_get_ns() - t0;

@@ -126,10 +126,14 @@ EXPORT_SYMBOL_IF_KUNIT(twg_rules_first_match);
 /*
  * 256 rules scanned in order cost about 3 ns each; a decision runs under
  * the ehash bucket lock, with bottom halves off.  So each policy carries
- * an index, built when it is written: a binary search over at most 513
- * interval starts, then the few rules covering that interval.  Port
- * ranges are checked in the list; a rule for all ports ends it, since no
- * later rule could be reached.
+ * an index, built when it is written: the family's addresses cut into at
+ * most 513 intervals, no rule starting or ending inside one.  A decision
+ * finds its interval in two steps: the bucket of its address (buckets of
+ * equal width over the span from the first rule to the last, about as
+ * many as intervals), then a binary search over that bucket's interval
+ * starts, which for rules spread over the span is one or two.  Then the
+ * few rules covering that interval: port ranges are checked in the list;
+ * a rule for all ports ends it, since no later rule could be reached.
  */
 
 static struct twg_key twg_key_of(u8 family, const union twg_addr *a)
@@ -190,6 +194,84 @@ static bool twg_key_within(const struct twg_key *k, const struct twg_rule *r)
 
 	twg_rule_span(r, &first, &last);
 	return twg_key_cmp(&first, k) <= 0 && twg_key_cmp(k, &last) <= 0;
+}
+
+static bool twg_key_lt(const struct twg_key *x, const struct twg_key *y)
+{
+	return x->hi < y->hi || (x->hi == y->hi && x->lo < y->lo);
+}
+
+/* @x - @y, @x at or above @y. */
+static struct twg_key twg_key_sub(const struct twg_key *x,
+				  const struct twg_key *y)
+{
+	return (struct twg_key){ .hi = x->hi - y->hi - (x->lo < y->lo),
+				 .lo = x->lo - y->lo };
+}
+
+/* @b * 2^@shift, which is below 2^128 for every bucket. */
+static struct twg_key twg_bucket_offset(u32 b, unsigned int shift)
+{
+	if (shift >= 64)
+		return (struct twg_key){ .hi = (u64)b << (shift - 64) };
+	return (struct twg_key){ .hi = shift ? (u64)b >> (64 - shift) : 0,
+				 .lo = (u64)b << shift };
+}
+
+/* The bucket of @k, an address at or above @ix->base. */
+static __always_inline u32 twg_bucket_of(const struct twg_index *ix, const struct twg_key *k)
+{
+	struct twg_key d = twg_key_sub(k, &ix->base);
+	unsigned int s = ix->shift;
+	u64 v;
+
+	if (s >= 64)
+		v = d.hi >> (s - 64);
+	else if (d.hi >> s)
+		v = U64_MAX;
+	else
+		v = s ? d.hi << (64 - s) | d.lo >> s : d.lo;
+	return min_t(u64, v, ix->nr_buckets - 1);
+}
+
+static u32 twg_index_nr_buckets(u32 nr_points)
+{
+	return min_t(u32, roundup_pow_of_two(nr_points), TWG_INDEX_BUCKETS_MAX);
+}
+
+/*
+ * @ix's buckets over its @n sorted points @pts, into @bk: as many as @n
+ * rounded up to a power of 2 (one point a bucket, were they evenly
+ * spread), at most TWG_INDEX_BUCKETS_MAX, as wide as the span from the
+ * base to the last point needs.
+ */
+static void twg_index_buckets(struct twg_index *ix, const struct twg_key *pts,
+			      u32 n, u16 *bk)
+{
+	struct twg_key span;
+	unsigned int bits, order;
+	u32 b, j = 0;
+
+	ix->nr_buckets = twg_index_nr_buckets(n);
+	order = ilog2(ix->nr_buckets);
+	ix->base = n > 1 ? pts[1] : pts[0];
+	span = twg_key_sub(&pts[n - 1], &ix->base);
+	bits = span.hi ? 64 + fls64(span.hi) : fls64(span.lo);
+	ix->shift = bits > order ? bits - order : 0;
+	for (b = 0; b < ix->nr_buckets; b++) {
+		struct twg_key off = twg_bucket_offset(b, ix->shift), first;
+
+		if (twg_key_lt(&span, &off)) {	/* past the last point */
+			bk[b] = n - 1;
+			continue;
+		}
+		first.lo = ix->base.lo + off.lo;
+		first.hi = ix->base.hi + off.hi + (first.lo < off.lo);
+		while (j + 1 < n && !twg_key_lt(&first, &pts[j + 1]))
+			j++;
+		bk[b] = j;
+	}
+	bk[ix->nr_buckets] = n - 1;
 }
 
 /*
@@ -255,7 +337,7 @@ struct twg_policy *twg_policy_build(const struct twg_policy *settings,
 {
 	static const u8 families[2] = { AF_INET, AF_INET6 };
 	struct twg_key *pts[2] = {};
-	u32 npts[2], nent[2] = {}, f, i;
+	u32 npts[2], nent[2] = {}, nbk[2] = {}, f, i;
 	struct twg_policy *p = NULL;
 	size_t size, off;
 
@@ -267,6 +349,8 @@ struct twg_policy *twg_policy_build(const struct twg_policy *settings,
 		for (i = 0; i < npts[f]; i++)
 			nent[f] += twg_index_list(rules, nr, families[f],
 						  &pts[f][i], NULL);
+		if (npts[f])
+			nbk[f] = twg_index_nr_buckets(npts[f]) + 1;
 	}
 
 	/* Each family's keys start 8-byte aligned: they are read as u64s. */
@@ -274,7 +358,8 @@ struct twg_policy *twg_policy_build(const struct twg_policy *settings,
 	for (f = 0; f < 2; f++)
 		size = ALIGN(size, sizeof(u64)) +
 		       npts[f] * sizeof(struct twg_key) +
-		       (npts[f] + 1) * sizeof(u32) + nent[f];
+		       (npts[f] + 1) * sizeof(u32) +
+		       ALIGN(nent[f], sizeof(u16)) + nbk[f] * sizeof(u16);
 	p = kvzalloc(size, gfp);
 	if (!p)
 		goto out;
@@ -297,7 +382,11 @@ struct twg_policy *twg_policy_build(const struct twg_policy *settings,
 		ix->starts = off;
 		off += (npts[f] + 1) * sizeof(u32);
 		ix->entries = off;
-		off += nent[f];
+		off += ALIGN(nent[f], sizeof(u16));
+		ix->buckets = off;
+		off += nbk[f] * sizeof(u16);
+		if (npts[f])
+			twg_index_buckets(ix, pts[f], npts[f], (void *)p + ix->buckets);
 
 		starts = (void *)p + ix->starts;
 		ent = (void *)p + ix->entries;
@@ -315,39 +404,77 @@ out:
 EXPORT_SYMBOL_IF_KUNIT(twg_policy_build);
 
 /* 1 if @x <= @y, else 0: flags combined, not branched on. */
-static u32 twg_key_le(const struct twg_key *x, const struct twg_key *y)
+static __always_inline u32 twg_key_le(const struct twg_key *x, const struct twg_key *y)
 {
 	u32 lt = x->hi < y->hi, eq = x->hi == y->hi, le = x->lo <= y->lo;
 
 	return lt | (eq & le);
 }
 
-/* Return the first rule of @p that covers the peer of @c, or NULL. */
-const struct twg_rule *twg_policy_match(const struct twg_policy *p,
-					const struct twg_reuse_ctx *c)
+/*
+ * The index of the last of @ix's points @pts at or below IPv4 address @a
+ * (in the low 32 bits of a key): the bucket of @a, then a binary search
+ * over its points.  Each step halves what is left whichever way it goes,
+ * and moves on by a mask rather than a branch.
+ */
+static __always_inline u32 twg_interval4(const struct twg_index *ix,
+					 const struct twg_key *pts,
+					 const u16 *bk, u64 a)
 {
-	const struct twg_index *ix = &p->index[c->family == AF_INET6];
-	const struct twg_key *pts = (const void *)p + ix->points, *base = pts;
+	const struct twg_key *base;
+	u32 b, n;
+
+	if (a < ix->base.lo)
+		return 0;	/* below every rule: the first interval */
+	/* IPv4 spans are below 2^32: the shift is at most 32. */
+	b = min_t(u64, (a - ix->base.lo) >> ix->shift, ix->nr_buckets - 1);
+	base = pts + bk[b];
+	for (n = bk[b + 1] - bk[b] + 1; n > 1; n -= n / 2)
+		base += n / 2 & -(u32)(base[n / 2].lo <= a);
+	return base - pts;
+}
+
+/* The same for IPv6 address @k, all 128 bits of it. */
+static __always_inline u32 twg_interval6(const struct twg_index *ix,
+					 const struct twg_key *pts,
+					 const u16 *bk, const struct twg_key *k)
+{
+	const struct twg_key *base;
+	u32 b, n;
+
+	if (twg_key_lt(k, &ix->base))
+		return 0;
+	b = twg_bucket_of(ix, k);
+	base = pts + bk[b];
+	for (n = bk[b + 1] - bk[b] + 1; n > 1; n -= n / 2)
+		base += n / 2 & -twg_key_le(&base[n / 2], k);
+	return base - pts;
+}
+
+/*
+ * Return the first rule of @p that covers the peer of @c, or NULL.
+ * Inlined into the decision, which runs on connect().
+ */
+static __always_inline const struct twg_rule *
+twg_match(const struct twg_policy *p, const struct twg_reuse_ctx *c)
+{
+	bool v6 = c->family == AF_INET6;
+	const struct twg_index *ix = &p->index[v6];
+	const struct twg_key *pts = (const void *)p + ix->points;
+	const u16 *bk = (const void *)p + ix->buckets;
 	const u32 *starts = (const void *)p + ix->starts;
 	const u8 *ent = (const void *)p + ix->entries;
-	u32 n = ix->nr_points, lo, e;
 	struct twg_key k;
+	u32 lo, e;
 
-	if (!n)
+	if (!ix->nr_points)
 		return NULL;
-	k = twg_key_of(c->family, &c->daddr);
-	/*
-	 * The last start at or below @k (pts[0] is 0, so there is one): each
-	 * step halves what is left whichever way it goes, and moves on by a
-	 * mask rather than a branch, so the steps are the same for every @k.
-	 */
-	while (n > 1) {
-		u32 half = n / 2;
-
-		base += half & -twg_key_le(&base[half], &k);
-		n -= half;
+	if (v6) {
+		k = twg_key_of(AF_INET6, &c->daddr);
+		lo = twg_interval6(ix, pts, bk, &k);
+	} else {
+		lo = twg_interval4(ix, pts, bk, ntohl(c->daddr.v4));
 	}
-	lo = base - pts;
 	for (e = starts[lo]; e < starts[lo + 1]; e++) {
 		const struct twg_rule *r = &p->rules[ent[e]];
 
@@ -355,6 +482,12 @@ const struct twg_rule *twg_policy_match(const struct twg_policy *p,
 			return r;
 	}
 	return NULL;
+}
+
+const struct twg_rule *twg_policy_match(const struct twg_policy *p,
+					const struct twg_reuse_ctx *c)
+{
+	return twg_match(p, c);
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_policy_match);
 
@@ -407,7 +540,7 @@ EXPORT_SYMBOL_IF_KUNIT(twg_policy_orders_ts);
 enum twg_verdict twg_policy_decide(const struct twg_policy *p,
 				   const struct twg_reuse_ctx *c)
 {
-	const struct twg_rule *r = twg_policy_match(p, c);
+	const struct twg_rule *r = twg_match(p, c);
 	u8 action = r ? r->action : TWG_ACTION_DEFAULT;
 	u64 min_age;
 

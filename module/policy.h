@@ -96,7 +96,21 @@ struct twg_index {
 	u32 points;		/* struct twg_key [nr_points] */
 	u32 starts;		/* u32 [nr_points + 1] */
 	u32 entries;		/* u8 [] */
+	/*
+	 * A first step that narrows the search: the addresses from @base
+	 * (points[1], or 0 with one point) on, cut into @nr_buckets
+	 * buckets of 2^@shift addresses; bucket b's search starts at point
+	 * buckets[b] (the last at or below its first address) and ends at
+	 * buckets[b + 1].  Addresses past the last bucket are in it.
+	 */
+	struct twg_key base;
+	u32 buckets;		/* u16 [nr_buckets + 1] */
+	u16 nr_buckets;		/* a power of 2, at most TWG_INDEX_BUCKETS_MAX */
+	u8 shift;
 };
+
+/* Buckets of a family's index: 2 KiB at most, beside its 513 points. */
+#define TWG_INDEX_BUCKETS_MAX	1024
 
 /*
  * A netns's whole policy.  Never changed once published: a write builds a
