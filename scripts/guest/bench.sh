@@ -1,15 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`, inside one boot of the debian-6.1 guest (scripts/vm runs it
+# `make bench`, inside one boot of a stock kernel (scripts/vm runs it
 # with --no-module: this script loads and unloads twguard itself, so that
 # both sides of every comparison run in the same kernel and boot).
+# scripts/bench makes three boots of it; each writes its figures to
+# $TWG_RESULTS, one "KEY VALUE..." line each, and scripts/bench-report
+# prints them in one table.
 #
+# With TWG_BENCH_ICOUNT set, the guest's clock counts instructions
+# (scripts/vm --icount, one vCPU): a rate is then connections per 10^9
+# instructions executed, and the same to 0.1% from run to run.  That boot
+# runs:
 #   1. churn: loopback connect/accept/close, $CONNS connections a half
-#      round; each of $ROUNDS rounds runs one half with twguard loaded and
-#      one without, back to back, in alternating order.  Besides the
-#      medians of each side, it reports the median of the rounds' own
-#      ratios: two halves a few seconds apart share the host's load, which
-#      drifts over minutes and moves whole rounds by 10% in TCG
+#      round; each of $ROUNDS rounds runs one half in each state, back to
+#      back, in an order that turns from round to round: off (twguard not
+#      loaded), on (twguard: counters, tables, dwell times), full (on, and
+#      a policy in force), bpf (the eBPF peer, twg-counters.bt).  Besides
+#      each state's median it keeps the median of the rounds' own ratios
+#   1c. enforcement: $REUSE_ROUNDS rounds of $REUSE_CONNS connect()s that
+#      each take over a TIME-WAIT 4-tuple (reuse_round), decided by the
+#      kernel with tcp_tw_reuse=1 against twguard's policy, mode on
+#   5b. the reuse decision (twguard_bench.ko) in instructions: this
+#      clock's nanosecond is one instruction, the same in every run
+#
+# Without it (two vCPUs on two host threads, the host's clock):
+#   1. the churn again, off and on, by the clock
+#   1b. two churners at once in one namespace, off and on, each round's
+#      ratio beside one churner's
 #   2. read cost: one read() of a netns's stats against
 #      "ss -tan state time-wait | wc -l", at about 1,000 and at 50,000 or
 #      more TIME-WAIT sockets
@@ -25,19 +42,16 @@
 #   5. reuse decision: ns per twg_policy_decide() with 0, 16 and 256 rules
 #      none of which matches (twguard_bench.ko, the policy code alone):
 #      each load's median batch (interrupts off), median and spread over
-#      five loads; the goal is under 100 ns with 256 rules in every load
+#      five loads
 #
-# Prints one table; the last column says what the figure is against.
-#
-# With TWG_BENCH_ICOUNT set, the guest's clock counts instructions
-# (scripts/vm --icount, one vCPU), and the script runs the churn alone:
-# its rates are then connections per 10^9 instructions executed, and
-# their ratio the share of the kernel's work twguard adds, the same to
-# 0.1% from run to run.  That is the figure the 3% goal is held to.
+# With TWG_BENCH_LOCKS set (a debug kernel, lock_stat): only the lock
+# contention of twguard's table locks, one churner then two.
 
 set -e
 ROUNDS=${TWG_BENCH_ROUNDS:-15}
 CONNS=${TWG_BENCH_CONNS:-10000}
+REUSE_ROUNDS=${TWG_BENCH_REUSE_ROUNDS:-3}
+REUSE_CONNS=${TWG_BENCH_REUSE_CONNS:-12000}
 PATH=$PWD:$PATH
 results=/tmp/bench.results
 : >$results
@@ -113,6 +127,39 @@ churn_round() {
 	[ "${1:-}" != full ] || twguard -N churn policy set mode=on dry_run=1
 	churners "${2:-1}" churn $((CONNS / ${2:-1}))
 	drop_netns churn
+}
+
+# TcpExt TWRecycled of netns $1: connect()s that took over a TIME-WAIT
+# 4-tuple, whoever decided.
+recycled() {
+	ip netns exec "$1" awk '$1 == "TcpExt:" && !n++ { for (i = 2; i <= NF; i++) if ($i == "TWRecycled") k = i; next }
+				$1 == "TcpExt:" { print $k }' /proc/net/netstat
+}
+
+# reuse_round STATE: "RATE TAKEN" of $REUSE_CONNS connect()s that each
+# meet a TIME-WAIT 4-tuple of the same destination, about 1.5 s old.
+# The range holds 2 * $REUSE_CONNS ports, and connect() tries ports of
+# one parity first, so a first run of $REUSE_CONNS connections takes each
+# of those once, and the measured run meets each again in TIME-WAIT.
+# STATE kernel: twguard not loaded, tcp_tw_reuse=1, the kernel decides;
+# policy: twguard with a policy in force (mode on, enforcing), which
+# decides in place of tcp_twsk_unique().  TAKEN is TWRecycled's count.
+reuse_round() {
+	bench_netns reuse
+	ip netns exec reuse sysctl -qw net.ipv4.tcp_tw_reuse=1 \
+		net.ipv4.ip_local_port_range="20000 $((20000 + 2 * REUSE_CONNS - 1))"
+	if [ "$1" = policy ]; then
+		load
+		twguard -N reuse policy set mode=on dry_run=0 min_age_ms=1000
+	else
+		unload
+	fi
+	ip netns exec reuse twg-churn -p 7300 -n "$REUSE_CONNS" client >/dev/null
+	r0=$(recycled reuse)
+	rate=$(ip netns exec reuse twg-churn -p 7300 -n "$REUSE_CONNS" client |
+		sed -n 's/.*(\([0-9]*\)\/s)$/\1/p')
+	echo "$rate $(($(recycled reuse) - r0))"
+	drop_netns reuse
 }
 
 # set_state STATE: off (no twguard), on (twguard: counters, tables,
@@ -210,60 +257,56 @@ pair_of() {
 		     END { printf "%.3f %.3f %.3f\n", v[int((NR + 1) / 2)],
 				  v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
 }
-read -r off_med off_min off_max <<EOT
-$(med_of off)
-EOT
-read -r on_med on_min on_max <<EOT
-$(med_of on)
-EOT
-ratio=$(awk -v a="$on_med" -v b="$off_med" 'BEGIN { printf "%.3f", a / b }')
-read -r pair_med pair_q1 pair_q3 <<EOT
-$(pair_of on)
-EOT
-
-# churn_rows UNIT NOTE: the table's header and its two churn rows, the
-# rate in UNIT, NOTE after the ratio of medians.
-churn_rows() {
-	printf '%-44s %22s %22s\n' "figure" "twguard not loaded" "twguard loaded"
-	printf '%-44s %22s %22s   ratio %s%s\n' "churn, $1 ($ROUNDS x $CONNS)" \
-		"$off_med ($off_min-$off_max)" "$on_med ($on_min-$on_max)" "$ratio" "$2"
-	printf '%-44s %22s %22s   %s\n' "churn, loaded/not loaded in each round" "" \
-		"$pair_med ($pair_q1-$pair_q3)" "median (quartiles)"
-}
+# A rate per guest second is one per 10^9 instructions when the clock
+# counts them.
+per_conn() { awk -v r="$1" 'BEGIN { printf "%.0f", 1e9 / r }'; }
 
 if [ -n "${TWG_BENCH_ICOUNT:-}" ]; then
-	# A rate per guest second is one per 10^9 instructions.
-	per_conn() { awk -v r="$1" 'BEGIN { printf "%.0f", 1e9 / r }'; }
-	i_off=$(per_conn "$off_med") i_on=$(per_conn "$on_med")
-	echo
-	echo "== results, guest clock counting instructions (median, with min-max over the rounds)"
-	churn_rows "connections/10^9 insns" "; goal: >= 0.990"
-	printf '%-44s %22s %22s   %s\n' "churn, instructions a connection" "$i_off" "$i_on" \
-		"twguard: $((i_on - i_off))"
-	echo
-	echo "== instructions added to a connection, against the kernel alone (median; the rounds' ratios: median, quartiles)"
-	printf '%-52s %12s %10s %22s\n' "what counts" "insns/conn" "added" "rate vs kernel alone"
-	printf '%-52s %12s %10s %22s\n' "the kernel alone" "$i_off" 0 1
 	for state in $STATES; do
-		case $state in
-		off) continue ;;
-		on) what="twguard: counters, tables, dwell times" ;;
-		full) what="twguard, everything on: and a policy in force" ;;
-		bpf) what="the eBPF peer: bpftrace, counters only" ;;
-		esac
 		read -r med _ <<-EOT
 		$(med_of $state)
 		EOT
-		read -r pm pq1 pq3 <<-EOT
-		$(pair_of $state)
-		EOT
-		i=$(per_conn "$med")
-		printf '%-52s %12s %10s %22s\n' "$what" "$i" "$((i - i_off))" "$pm ($pq1-$pq3)"
-		echo "insns_$state $((i - i_off))" >>$results
+		echo "conn_insns $state $(per_conn "$med")" >>$results
+		[ $state = off ] || echo "conn_ratio $state $(pair_of $state)" >>$results
 	done
+
+	echo "== 1c. enforcement: connect()s that take over TIME-WAIT 4-tuples, $REUSE_ROUNDS rounds of $REUSE_CONNS"
+	for i in $(seq "$REUSE_ROUNDS"); do
+		order="kernel policy"
+		[ $((i % 2)) = 0 ] || order="policy kernel"
+		for state in $order; do
+			read -r rate taken <<-EOT
+			$(reuse_round $state)
+			EOT
+			echo "   round $i, $state: $rate connections/s, $taken TIME-WAIT 4-tuples taken over"
+			echo "reuse_$state $rate $taken" >>$results
+		done
+	done
+	unload
+	for state in kernel policy; do
+		read -r med _ <<-EOT
+		$(awk -v k="reuse_$state" '$1 == k { print $2 }' $results | stats3)
+		EOT
+		# The fewest taken over in a round: each should take over all.
+		taken=$(awk -v k="reuse_$state" '$1 == k { print $3 }' $results | sort -n | head -1)
+		echo "reuse_insns $state $(per_conn "$med") $taken $REUSE_CONNS" >>$results
+	done
+
+	echo "== 5b. reuse decision, in instructions"
+	dmesg -c >/dev/null
+	insmod "$TWG_MODULES/twguard_bench.ko"
+	rmmod twguard_bench
+	# One nanosecond of this clock is one instruction executed.
+	dmesg | sed -n 's/.*twguard_bench: rules=\([0-9]*\) family=\([a-z0-9]*\) .*ns_per_decision=\([0-9]*\).*/decide_insns \1 \2 \3/p' >>$results
+	grep '^decide_insns' $results | sed 's/^/   /'
 	cp $results "$TWG_RESULTS"
 	exit 0
 fi
+
+for state in off on; do
+	echo "churn_rate $state $(med_of $state)" >>$results
+done
+echo "churn_ratio 1 $(pair_of on)" >>$results
 
 echo "== 1b. churn, two churners at once in one namespace: $ROUNDS rounds, off and on"
 for i in $(seq "$ROUNDS"); do
@@ -279,12 +322,11 @@ for i in $(seq "$ROUNDS"); do
 	echo "churn2_pair $(awk -v a="$rate2_on" -v b="$rate2_off" 'BEGIN { printf "%.4f", a / b }')" >>$results
 done
 unload
-read -r pair2_med pair2_q1 pair2_q3 <<EOT
-$(awk '$1 == "churn2_pair" { print $2 }' $results | sort -n |
+ratio2=$(awk '$1 == "churn2_pair" { print $2 }' $results | sort -n |
 	awk '{ v[NR] = $1 }
 	     END { printf "%.3f %.3f %.3f\n", v[int((NR + 1) / 2)],
 			  v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')
-EOT
+echo "churn_ratio 2 $ratio2" >>$results
 
 echo "== 2. read cost"
 load
@@ -369,42 +411,27 @@ for try in 1 2 3 4 5; do
 	rmmod twguard_bench
 	dmesg | sed -n 's/.*twguard_bench: rules=\([0-9]*\) family=\([a-z0-9]*\) .*ns_per_decision=\([0-9]*\)/\1 \2 \3/p' >>/tmp/bench.decide
 done
-# decide RULES FAMILY: "median (min-max)" of the five loads' figures.
+# decide RULES FAMILY: "median min max" of the five loads' figures.
 decide() {
-	awk -v r="$1" -v f="$2" '$1 == r && $2 == f { print $3 }' /tmp/bench.decide | sort -n |
-		awk '{ v[NR] = $1 } END { printf "%d (%d-%d)\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+	awk -v r="$1" -v f="$2" '$1 == r && $2 == f { print $3 }' /tmp/bench.decide | stats3
 }
 
-med() { echo "$1" | sed -n 's/^twg-bench: \([0-9.]*\) .*/\1/p'; }
-spread() { echo "$1" | sed -n 's/.*(min \([0-9.]*\), max \([0-9.]*\),.*/\1-\2/p'; }
-
-echo
-echo "== results (median, with min-max over the runs)"
-churn_rows "connections/s" " (the goal is held to the instruction count)"
-printf '%-44s %22s %22s   %s\n' "churn, 2 churners, loaded/not in each round" "" \
-	"$pair2_med ($pair2_q1-$pair2_q3)" "beside 1 churner: $pair_med"
-# read_rows N SS READ CAT: the read-cost rows at N TIME-WAIT sockets.
-read_rows() {
-	printf '%-44s %22s %22s\n' "ss -tan state time-wait | wc -l, $1 TW, us" \
-		"$(med "$2") ($(spread "$2"))" ""
-	printf '%-44s %22s %22s   %s\n' "read() of stats, $1 TW, ns" \
-		"" "$(med "$3") ($(spread "$3"))" \
-		"ss/read: $(awk -v s="$(med "$2")" -v r="$(med "$3")" 'BEGIN { printf "%.0fx", s * 1000 / r }')"
-	printf '%-44s %22s %22s   %s\n' "sh -c 'cat stats', $1 TW, us" \
-		"" "$(med "$4") ($(spread "$4"))" \
-		"ss/cat: $(awk -v s="$(med "$2")" -v r="$(med "$4")" 'BEGIN { printf "%.0fx", s / r }')"
-}
-read_rows "$n1" "$s1" "$r1" "$c1"
-read_rows "$n2" "$s2" "$r2" "$c2"
-printf '%-44s %22s %22s   %s\n' "kernel memory per netns, bytes" "$nn_off" "$nn_on" \
-	"twguard: $((nn_on - nn_off))"
-printf '%-44s %22s %22s   %s\n' "kernel memory per TIME-WAIT socket, bytes" "$tw_off" "$tw_on" \
-	"twguard: $((tw_on - tw_off))"
-printf '%-44s %22s %22s   %s\n' "churn, busy CPU samples in twguard, %" "" \
-	"$prof_share" "$prof_ours of $prof_busy; $prof_us us a connection"
-for n in 0 16 256; do
-	for fam in ipv4 ipv6; do
-		printf '%-44s %22s %22s   %s\n' "reuse decision, $n rules, $fam, ns" "" \
-			"$(decide $n $fam)" "$([ $n = 256 ] && echo "goal: < 100 in every load")"
+# twg-bench's "median (min, max, ...)" as "median min max"
+msm() { echo "$1" | sed -n 's/^twg-bench: \([0-9.]*\) .*(min \([0-9.]*\), max \([0-9.]*\),.*/\1 \2 \3/p'; }
+{
+	echo "read_ss $n1 $(msm "$s1")"
+	echo "read_stats $n1 $(msm "$r1")"
+	echo "read_cat $n1 $(msm "$c1")"
+	echo "read_ss $n2 $(msm "$s2")"
+	echo "read_stats $n2 $(msm "$r2")"
+	echo "read_cat $n2 $(msm "$c2")"
+	echo "mem_netns $nn_off $nn_on"
+	echo "mem_tw $tw_off $tw_on"
+	echo "prof $prof_share $prof_us $prof_ours $prof_busy"
+	for n in 0 16 256; do
+		for fam in ipv4 ipv6; do
+			echo "decide_ns $n $fam $(decide $n $fam)"
+		done
 	done
-done
+} >>$results
+cp $results "$TWG_RESULTS"
