@@ -15,7 +15,8 @@
  * or either a wildcard) got past it only by the option: counted too.
  *
  * Cost: bind() and listen() only, never connect() (inet_hash_connect()
- * takes ports its own way), about one probe hit each.  bind() to port 0
+ * takes ports its own way), about one probe hit each, and a walk of the
+ * port's holders that stops at the first that settles it.  bind() to port 0
  * (the kernel picks) is not looked at: no port was asked for.  A return
  * the probe could not track (its instances all in use) is counted in the
  * root hooks file, never silently lost.
@@ -35,8 +36,14 @@ struct twg_bind_call {
 	u16 port;
 };
 
-/* What holds a port, besides the socket asking for it. */
+/*
+ * What holds a port, besides the socket asking for it, as far as the
+ * walk went: it stops once the answer is known (@refused: a live holder;
+ * else a minisock that overlaps), so that a bind() with SO_REUSEADDR to a
+ * port that thousands of minisocks hold reads one of them, not them all.
+ */
 struct twg_port_holders {
+	bool refused;
 	unsigned int live, tw, tw_overlap;
 };
 
@@ -69,20 +76,21 @@ static bool twg_bind_overlap(const struct sock *sk,
 	       sk->sk_rcv_saddr == c->skc_rcv_saddr;
 }
 
-static void twg_bind_holder(const struct sock *sk, struct sock *sk2,
+static bool twg_bind_holder(const struct sock *sk, struct sock *sk2,
 			    void *arg)
 {
 	struct twg_port_holders *h = arg;
 
 	if (sk2 == sk)
-		return;
+		return false;
 	if (sk2->sk_state != TCP_TIME_WAIT) {
 		h->live++;
-		return;
+		return h->refused;
 	}
 	h->tw++;
 	if (twg_bind_overlap(sk, inet_twsk(sk2)))
 		h->tw_overlap++;
+	return !h->refused && h->tw_overlap;
 }
 
 /* Who holds @port in @sk's netns, under the port's bind bucket lock. */
@@ -101,7 +109,8 @@ static void twg_bind_holders(const struct sock *sk, u16 port,
 		if (!net_eq(ib_net(tb), net) || tb->port != port ||
 		    tb->l3mdev != l3mdev)
 			continue;
-		twg_tb_owners_walk(tb, sk, twg_bind_holder, h);
+		if (twg_tb_owners_walk(tb, sk, twg_bind_holder, h))
+			break;
 	}
 	spin_unlock_bh(&head->lock);
 }
@@ -128,8 +137,8 @@ static int twg_bind_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct sock *sk = call->sk;
 	/* An int: the upper half of the register is not part of it. */
 	int ret = (int)regs_return_value(regs);
-	struct twg_port_holders h = {};
 	bool refused = ret == -EADDRINUSE;
+	struct twg_port_holders h = { .refused = refused };
 	bool reuse = !ret && sk->sk_reuse && sk->sk_state != TCP_LISTEN;
 
 	if (!refused && !reuse)

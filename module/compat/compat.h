@@ -125,14 +125,15 @@
 #include <net/inet_hashtables.h>
 
 /*
- * Call @fn(@sk, owner, @arg) for every socket and minisock bound to port
- * bucket @tb: on its owners list up to 6.7; from 6.8 on, on the owners of
- * each address bucket linked to it.  Under the bucket's lock.
+ * Call @fn(@sk, owner, @arg) for the sockets and minisocks bound to port
+ * bucket @tb, until @fn returns true: on its owners list up to 6.7; from
+ * 6.8 on, on the owners of each address bucket linked to it.  Under the
+ * bucket's lock.  Return whether @fn stopped the walk.
  */
-typedef void (*twg_owner_fn)(const struct sock *sk, struct sock *owner,
+typedef bool (*twg_owner_fn)(const struct sock *sk, struct sock *owner,
 			     void *arg);
 
-static inline void twg_tb_owners_walk(struct inet_bind_bucket *tb,
+static inline bool twg_tb_owners_walk(struct inet_bind_bucket *tb,
 				      const struct sock *sk,
 				      twg_owner_fn fn, void *arg)
 {
@@ -142,11 +143,14 @@ static inline void twg_tb_owners_walk(struct inet_bind_bucket *tb,
 
 	hlist_for_each_entry(tb2, &tb->bhash2, bhash_node)
 		sk_for_each_bound(owner, &tb2->owners)
-			fn(sk, owner, arg);
+			if (fn(sk, owner, arg))
+				return true;
 #else
 	sk_for_each_bound(owner, &tb->owners)
-		fn(sk, owner, arg);
+		if (fn(sk, owner, arg))
+			return true;
 #endif
+	return false;
 }
 
 #include <net/inet_timewait_sock.h>

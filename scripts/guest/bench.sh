@@ -18,8 +18,8 @@
 #      a policy in force), bpf (the eBPF peer, twg-counters.bt).  Besides
 #      each state's median it keeps the median of the rounds' own ratios
 #   1c. enforcement: $REUSE_ROUNDS rounds of $REUSE_CONNS connect()s that
-#      each take over a TIME-WAIT 4-tuple (reuse_round), decided by the
-#      kernel with tcp_tw_reuse=1 against twguard's policy, mode on
+#      each take over a TIME-WAIT 4-tuple (reuse_round): twguard not
+#      loaded, loaded with the kernel deciding, and deciding itself
 #   5b. the reuse decision (twguard_bench.ko) in instructions: this
 #      clock's nanosecond is one instruction, the same in every run
 #
@@ -137,26 +137,27 @@ recycled() {
 }
 
 # reuse_round STATE: "RATE TAKEN" of $REUSE_CONNS connect()s that each
-# meet a TIME-WAIT 4-tuple of the same destination, about 1.5 s old.
-# The range holds 2 * $REUSE_CONNS ports, and connect() tries ports of
-# one parity first, so a first run of $REUSE_CONNS connections takes each
-# of those once, and the measured run meets each again in TIME-WAIT.
-# STATE kernel: twguard not loaded, tcp_tw_reuse=1, the kernel decides;
-# policy: twguard with a policy in force (mode on, enforcing), which
-# decides in place of tcp_twsk_unique().  TAKEN is TWRecycled's count.
+# take over a TIME-WAIT 4-tuple about 1.5 s old: every connection from
+# local port 6000 (bound, SO_REUSEADDR) to one of $REUSE_CONNS listeners,
+# once to fill, then again, measured.  Bound to its port, a socket needs
+# no sysctl for the kernel to let it take a 4-tuple over: the kernel
+# allows each (the old connection used timestamps), and so does a policy
+# with min_age_ms 1000.  STATE kernel: twguard not loaded; loaded:
+# twguard loaded, no policy, the kernel decides; policy: a policy in
+# force (mode on, enforcing) decides in place of tcp_twsk_unique().
+# TAKEN is TWRecycled's count over the measured run.
 reuse_round() {
 	bench_netns reuse
-	ip netns exec reuse sysctl -qw net.ipv4.tcp_tw_reuse=1 \
-		net.ipv4.ip_local_port_range="20000 $((20000 + 2 * REUSE_CONNS - 1))"
-	if [ "$1" = policy ]; then
-		load
-		twguard -N reuse policy set mode=on dry_run=0 min_age_ms=1000
-	else
-		unload
-	fi
-	ip netns exec reuse twg-churn -p 7300 -n "$REUSE_CONNS" client >/dev/null
+	ip netns exec reuse sysctl -qw net.ipv4.tcp_tw_reuse=1
+	case $1 in
+	kernel) unload ;;
+	loaded) load ;;
+	policy) load; twguard -N reuse policy set mode=on dry_run=0 min_age_ms=1000 ;;
+	esac
+	ulimit -n $((REUSE_CONNS + 64))
+	ip netns exec reuse twg-churn -p 20000 -P "$REUSE_CONNS" -B 6000 -n "$REUSE_CONNS" client >/dev/null
 	r0=$(recycled reuse)
-	rate=$(ip netns exec reuse twg-churn -p 7300 -n "$REUSE_CONNS" client |
+	rate=$(ip netns exec reuse twg-churn -p 20000 -P "$REUSE_CONNS" -B 6000 -n "$REUSE_CONNS" client |
 		sed -n 's/.*(\([0-9]*\)\/s)$/\1/p')
 	echo "$rate $(($(recycled reuse) - r0))"
 	drop_netns reuse
@@ -272,8 +273,7 @@ if [ -n "${TWG_BENCH_ICOUNT:-}" ]; then
 
 	echo "== 1c. enforcement: connect()s that take over TIME-WAIT 4-tuples, $REUSE_ROUNDS rounds of $REUSE_CONNS"
 	for i in $(seq "$REUSE_ROUNDS"); do
-		order="kernel policy"
-		[ $((i % 2)) = 0 ] || order="policy kernel"
+		order=$(echo kernel loaded policy kernel loaded policy | cut -d' ' -f$((i % 3 + 1))-$((i % 3 + 3)))
 		for state in $order; do
 			read -r rate taken <<-EOT
 			$(reuse_round $state)
@@ -283,7 +283,7 @@ if [ -n "${TWG_BENCH_ICOUNT:-}" ]; then
 		done
 	done
 	unload
-	for state in kernel policy; do
+	for state in kernel loaded policy; do
 		read -r med _ <<-EOT
 		$(awk -v k="reuse_$state" '$1 == k { print $2 }' $results | stats3)
 		EOT
