@@ -51,7 +51,7 @@ set -e
 ROUNDS=${TWG_BENCH_ROUNDS:-15}
 CONNS=${TWG_BENCH_CONNS:-10000}
 REUSE_ROUNDS=${TWG_BENCH_REUSE_ROUNDS:-3}
-REUSE_CONNS=${TWG_BENCH_REUSE_CONNS:-12000}
+REUSE_CONNS=${TWG_BENCH_REUSE_CONNS:-2000}
 PATH=$PWD:$PATH
 results=/tmp/bench.results
 : >$results
@@ -137,12 +137,12 @@ recycled() {
 }
 
 # reuse_round STATE: "RATE TAKEN" of $REUSE_CONNS connect()s that each
-# take over a TIME-WAIT 4-tuple about 1.5 s old: every connection from
+# take over a TIME-WAIT 4-tuple about 0.25 s old: every connection from
 # local port 6000 (bound, SO_REUSEADDR) to one of $REUSE_CONNS listeners,
 # once to fill, then again, measured.  Bound to its port, a socket needs
 # no sysctl for the kernel to let it take a 4-tuple over: the kernel
 # allows each (the old connection used timestamps), and so does a policy
-# with min_age_ms 1000.  STATE kernel: twguard not loaded; loaded:
+# with min_age_ms 100.  STATE kernel: twguard not loaded; loaded:
 # twguard loaded, no policy, the kernel decides; policy: a policy in
 # force (mode on, enforcing) decides in place of tcp_twsk_unique().
 # TAKEN is TWRecycled's count over the measured run.
@@ -152,7 +152,7 @@ reuse_round() {
 	case $1 in
 	kernel) unload ;;
 	loaded) load ;;
-	policy) load; twguard -N reuse policy set mode=on dry_run=0 min_age_ms=1000 ;;
+	policy) load; twguard -N reuse policy set mode=on dry_run=0 min_age_ms=100 ;;
 	esac
 	ulimit -n $((REUSE_CONNS + 64))
 	ip netns exec reuse twg-churn -p 20000 -P "$REUSE_CONNS" -B 6000 -n "$REUSE_CONNS" client >/dev/null
