@@ -196,9 +196,12 @@ static bool twg_key_within(const struct twg_key *k, const struct twg_rule *r)
 	return twg_key_cmp(&first, k) <= 0 && twg_key_cmp(k, &last) <= 0;
 }
 
-static bool twg_key_lt(const struct twg_key *x, const struct twg_key *y)
+/* 1 if @x <= @y, else 0: flags combined, not branched on. */
+static __always_inline u32 twg_key_le(const struct twg_key *x, const struct twg_key *y)
 {
-	return x->hi < y->hi || (x->hi == y->hi && x->lo < y->lo);
+	u32 lt = x->hi < y->hi, eq = x->hi == y->hi, le = x->lo <= y->lo;
+
+	return lt | (eq & le);
 }
 
 /* @x - @y, @x at or above @y. */
@@ -261,13 +264,13 @@ static void twg_index_buckets(struct twg_index *ix, const struct twg_key *pts,
 	for (b = 0; b < ix->nr_buckets; b++) {
 		struct twg_key off = twg_bucket_offset(b, ix->shift), first;
 
-		if (twg_key_lt(&span, &off)) {	/* past the last point */
+		if (!twg_key_le(&off, &span)) {	/* past the last point */
 			bk[b] = n - 1;
 			continue;
 		}
 		first.lo = ix->base.lo + off.lo;
 		first.hi = ix->base.hi + off.hi + (first.lo < off.lo);
-		while (j + 1 < n && !twg_key_lt(&first, &pts[j + 1]))
+		while (j + 1 < n && twg_key_le(&pts[j + 1], &first))
 			j++;
 		bk[b] = j;
 	}
@@ -403,14 +406,6 @@ out:
 }
 EXPORT_SYMBOL_IF_KUNIT(twg_policy_build);
 
-/* 1 if @x <= @y, else 0: flags combined, not branched on. */
-static __always_inline u32 twg_key_le(const struct twg_key *x, const struct twg_key *y)
-{
-	u32 lt = x->hi < y->hi, eq = x->hi == y->hi, le = x->lo <= y->lo;
-
-	return lt | (eq & le);
-}
-
 /*
  * The index of the last of @ix's points @pts at or below IPv4 address @a
  * (in the low 32 bits of a key): the bucket of @a, then a binary search
@@ -442,7 +437,7 @@ static __always_inline u32 twg_interval6(const struct twg_index *ix,
 	const struct twg_key *base;
 	u32 b, n;
 
-	if (twg_key_lt(k, &ix->base))
+	if (!twg_key_le(&ix->base, k))
 		return 0;
 	b = twg_bucket_of(ix, k);
 	base = pts + bk[b];
