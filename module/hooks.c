@@ -39,15 +39,17 @@
  * after two compares.  tcp_max_tw_buckets overflows cost nothing: the
  * kernel counts them, and netns.c reads that.
  *
- * Sockets that exist at load: the hooks are registered inactive, then one
- * stop_machine() walks the established hash, counts what is there and
- * turns them on.  Every kernel path from a minisock hook to the change of
- * the hash it announces runs with bottom halves disabled, which
- * stop_machine() cannot interrupt, so each minisock is counted exactly
- * once: by the walk, or by its hook.  tcp_set_state() may run in process
- * context, but has no preemption point between its tracepoint and its
- * store of the new state; only with preempt=full could a socket changing
- * state at the very instant of load be counted in the wrong *_current.
+ * Sockets that exist at load: the hooks are registered inactive, go live
+ * at one instant in a stop_machine() that does nothing else, and then
+ * snapshot.c walks the established hash bucket by bucket while they run;
+ * a hook whose socket's bucket is not walked yet walks it first.  Every
+ * kernel path from a minisock hook to the change of the hash it announces
+ * runs with bottom halves disabled, which stop_machine() cannot
+ * interrupt, so no such change straddles the instant the hooks go live.
+ * tcp_set_state() may run in process context, but has no preemption point
+ * between its tracepoint and its store of the new state; only with
+ * preempt=full could a socket changing state at that very instant be
+ * counted in the wrong *_current.
  */
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
@@ -63,6 +65,7 @@
 #include "twguard.h"
 #include "observe.h"
 #include "reuse.h"
+#include "snapshot.h"
 
 /* Set once the load-time snapshot is taken: from then on hooks count. */
 static bool twg_live __read_mostly;
@@ -85,13 +88,6 @@ static bool twg_is_tcp_tw(const struct inet_timewait_sock *tw)
 	return tw->tw_dr == &twsk_net(tw)->ipv4.tcp_death_row;
 }
 
-static void twg_tw_info_of(const struct inet_timewait_sock *tw,
-			   struct twg_tw_info *info)
-{
-	info->fin_wait2 = tw->tw_substate == TCP_FIN_WAIT2;
-	info->ipv6 = twg_skc_is_ipv6(&tw->__tw_common);
-}
-
 /* --- full sockets: tracepoints ------------------------------------------- */
 
 static void twg_tp_set_state(void *data, const struct sock *sk, int oldstate,
@@ -103,6 +99,7 @@ static void twg_tp_set_state(void *data, const struct sock *sk, int oldstate,
 	    !READ_ONCE(twg_live) || sk->sk_protocol != IPPROTO_TCP ||
 	    oldstate == newstate)
 		return;
+	twg_snapshot_ensure(sock_net(sk), sk->sk_hash);
 	/* The socket's word is ours to write: see stamp.h. */
 	twg_with_netns(sock_net(sk), ({
 		if (counted)
@@ -169,6 +166,7 @@ static void twg_tw_hash(struct ftrace_regs *fregs)
 	twg_reuse_stamp(tw, sk);
 	if (!READ_ONCE(twg_live))
 		return;
+	twg_snapshot_ensure(twsk_net(tw), tw->tw_hash);
 	twg_tw_info_of(tw, &info);
 	twg_with_netns(twsk_net(tw), ({
 		twg_account_tw_enter(s, &info);
@@ -197,6 +195,7 @@ static void twg_tw_kill(struct ftrace_regs *fregs)
 
 	if (!READ_ONCE(twg_live))
 		return;
+	twg_snapshot_ensure(twsk_net(tw), tw->tw_hash);
 
 	if (expiring)
 		why = TWG_END_EXPIRED;
@@ -229,8 +228,12 @@ static void twg_tw_segment_seen(struct ftrace_regs *fregs)
 	const struct inet_timewait_sock *tw = twg_arg_tw(fregs);
 	const struct tcphdr *th = (const struct tcphdr *)twg_fregs_arg(fregs, 2);
 	struct twg_tw_segment *seg = this_cpu_ptr(&twg_tw_segment);
-	u8 substate = READ_ONCE(tw->tw_substate);
+	u8 substate;
 
+	/* Before the segment moves it from FIN_WAIT2 to TIME_WAIT. */
+	if (READ_ONCE(twg_live))
+		twg_snapshot_ensure(twsk_net(tw), tw->tw_hash);
+	substate = READ_ONCE(tw->tw_substate);
 	seg->tw = tw;
 	seg->syn = th->syn && !th->rst && substate == TCP_TIME_WAIT;
 	seg->fin_wait2 = substate == TCP_FIN_WAIT2;
@@ -391,20 +394,20 @@ static bool twg_symbol_split(const char *name)
 }
 
 /*
- * Find the five functions, each whole.  A function that is missing
- * (renamed, inlined away) or split is named, and twguard does not load:
- * its counts are exact or absent, never silently short.
+ * Find @n functions, each whole.  A function that is missing (renamed,
+ * inlined away) or split is named, and twguard does not load: its counts
+ * are exact or absent, never silently short.
  */
-static int twg_tw_resolve(void)
+static int twg_resolve(const char *const *names, unsigned long *ips, int n)
 {
 	int i;
 
-	for (i = 0; i < TWG_FN_COUNT; i++) {
-		const char *name = twg_tw_fn_name[i];
+	for (i = 0; i < n; i++) {
+		const char *name = names[i];
 
-		twg_tw_fn_ip[i] = twg_test_hook(test_hook_missing, name) ?
-				  0 : twg_symbol_addr(name);
-		if (!twg_tw_fn_ip[i]) {
+		ips[i] = twg_test_hook(test_hook_missing, name) ?
+			 0 : twg_symbol_addr(name);
+		if (!ips[i]) {
 			pr_err("cannot hook %s(): this kernel has no such function (renamed, or inlined into its callers); not loading\n",
 			       name);
 			return -ENOENT;
@@ -422,7 +425,7 @@ static int twg_tw_attach(void)
 {
 	int err;
 
-	err = twg_tw_resolve();
+	err = twg_resolve(twg_tw_fn_name, twg_tw_fn_ip, TWG_FN_COUNT);
 	if (err)
 		return err;
 	/* Fails unless each ip is a traceable function entry. */
@@ -447,69 +450,91 @@ static void twg_tw_detach(void)
 	ftrace_free_filter(&twg_tw_ops);
 }
 
-/* --- load-time snapshot ------------------------------------------------- */
-
-/* What the snapshot found, for the message at load. */
-static unsigned int twg_found_tw, twg_found_closing;
-
-static void twg_snapshot_sock(struct sock *sk)
-{
-	struct twg_netns *ns = twg_netns_of_hook(sock_net(sk));
-	struct twg_stats *s;
-	struct twg_tw_info info;
-
-	if (!ns)
-		return;
-	s = this_cpu_ptr(ns->stats);
-	switch (sk->sk_state) {
-	case TCP_TIME_WAIT:
-		twg_reuse_stamp_existing(inet_twsk(sk));
-		twg_tw_info_of(inet_twsk(sk), &info);
-		twg_account_tw_existing(s, &info);
-		ns->tw_at_load++;
-		twg_found_tw++;
-		break;
-	case TCP_NEW_SYN_RECV:
-		break;
-	default:
-		twg_observe_existing(sk);
-		twg_account_state_existing(s, sk->sk_state);
-		if ((1 << sk->sk_state) & TWG_STATES_COUNTED)
-			twg_found_closing++;
-		break;
-	}
-}
-
-static void twg_snapshot_ehash(struct inet_hashinfo *h)
-{
-	struct hlist_nulls_node *node;
-	unsigned int slot;
-	struct sock *sk;
-
-	for (slot = 0; slot <= h->ehash_mask; slot++)
-		sk_nulls_for_each(sk, node, &h->ehash[slot].chain)
-			twg_snapshot_sock(sk);
-}
+/* --- load-time walk ------------------------------------------------------ */
 
 /*
- * Under stop_machine(): count every TCP socket that already exists, in
- * the shared established hash and in the private ones some namespaces
- * have (net.ipv4.tcp_child_ehash_entries), then start counting events.
+ * For the time of snapshot.c's walk only: the two changes to the hash
+ * that come before the hook that counts them.  inet_unhash() takes a full
+ * socket out before tcp_set_state()'s tracepoint; __inet_check_established()
+ * takes a minisock out for connect() after tcp_twsk_unique(), under the
+ * bucket's lock, which it holds when it calls it.
  */
-static int twg_snapshot(void *unused)
+enum twg_walk_fn {
+	TWG_WALK_UNHASH,
+	TWG_WALK_UNIQUE,
+	TWG_WALK_COUNT,
+};
+
+static const char *const twg_walk_fn_name[TWG_WALK_COUNT] = {
+	[TWG_WALK_UNHASH] = "inet_unhash",
+	[TWG_WALK_UNIQUE] = "tcp_twsk_unique",
+};
+
+static unsigned long twg_walk_fn_ip[TWG_WALK_COUNT] __read_mostly;
+
+static void notrace twg_walk_ftrace(unsigned long ip, unsigned long parent_ip,
+				    struct ftrace_ops *op,
+				    struct ftrace_regs *fregs)
 {
-	struct inet_hashinfo *shared = init_net.ipv4.tcp_death_row.hashinfo;
-	struct net *net;
+	const struct sock *sk;
+	int bit;
 
-	twg_snapshot_ehash(shared);
-	rcu_read_lock();
-	for_each_net_rcu(net) {
-		struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
-
-		if (h != shared)
-			twg_snapshot_ehash(h);
+	if (!READ_ONCE(twg_live))
+		return;
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0)
+		return;
+	if (ip == twg_walk_fn_ip[TWG_WALK_UNHASH]) {
+		sk = (const struct sock *)twg_fregs_arg(fregs, 0);
+		if (sk->sk_protocol == IPPROTO_TCP &&
+		    READ_ONCE(sk->sk_state) != TCP_LISTEN && !sk_unhashed(sk))
+			twg_snapshot_ensure(sock_net(sk), sk->sk_hash);
+	} else if (ip == twg_walk_fn_ip[TWG_WALK_UNIQUE]) {
+		sk = (const struct sock *)twg_fregs_arg(fregs, 1);
+		twg_snapshot_ensure_locked(sock_net(sk), sk->sk_hash);
 	}
-	rcu_read_unlock();
+	ftrace_test_recursion_unlock(bit);
+}
+
+static struct ftrace_ops twg_walk_ops = {
+	.func = twg_walk_ftrace,
+#if !IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+#endif
+};
+
+static int twg_walk_attach(void)
+{
+	int err;
+
+	err = twg_resolve(twg_walk_fn_name, twg_walk_fn_ip, TWG_WALK_COUNT);
+	if (err)
+		return err;
+	err = ftrace_set_filter_ips(&twg_walk_ops, twg_walk_fn_ip,
+				    TWG_WALK_COUNT, 0, 1);
+	if (err) {
+		pr_err("cannot trace inet_unhash() and tcp_twsk_unique() for the load-time walk: %d\n",
+		       err);
+		return err;
+	}
+	err = register_ftrace_function(&twg_walk_ops);
+	if (err) {
+		pr_err("cannot attach to inet_unhash() and tcp_twsk_unique() for the load-time walk: %d\n",
+		       err);
+		ftrace_free_filter(&twg_walk_ops);
+	}
+	return err;
+}
+
+static void twg_walk_detach(void)
+{
+	unregister_ftrace_function(&twg_walk_ops);
+	ftrace_free_filter(&twg_walk_ops);
+}
+
+/* Under stop_machine(): no CPU is inside a hook's span, nor can enter one. */
+static int twg_go_live(void *unused)
+{
 	WRITE_ONCE(twg_live, true);
 	return 0;
 }
@@ -531,7 +556,16 @@ static void twg_tracepoints_unregister(void)
 
 int twg_hooks_init(void)
 {
+	u64 start;
 	int i, err;
+
+	err = twg_snapshot_prepare();
+	if (err)
+		return err;
+	/* Before any hook that counts: see snapshot.c. */
+	err = twg_walk_attach();
+	if (err)
+		goto err_walk;
 
 	for_each_kernel_tracepoint(twg_find_tracepoint, NULL);
 	for (i = 0; i < ARRAY_SIZE(twg_tracepoints); i++) {
@@ -553,10 +587,11 @@ int twg_hooks_init(void)
 	if (err)
 		goto err_tw;
 
-	/* Count what exists, then count events: see the comment on top. */
-	stop_machine(twg_snapshot, NULL, NULL);
-	pr_info("found %u TIME-WAIT minisocks and %u closing connections at load\n",
-		twg_found_tw, twg_found_closing);
+	/* Count events, then what exists: see the comment on top. */
+	start = ktime_get_ns();
+	stop_machine(twg_go_live, NULL, NULL);
+	twg_snapshot_take(ktime_get_ns() - start);
+	twg_walk_detach();
 	return 0;
 
 err_tw:
@@ -564,6 +599,9 @@ err_tw:
 err_tracepoints:
 	twg_tracepoints_unregister();
 	tracepoint_synchronize_unregister();
+	twg_walk_detach();
+err_walk:
+	twg_snapshot_cancel();
 	return err;
 }
 

@@ -85,7 +85,7 @@ s64 twg_netns_sum_all(struct twg_stats *sum)
 	at_load = twg_retired_at_load;
 	list_for_each_entry(ns, &twg_netns_list, node) {
 		twg_netns_sum(ns, sum);
-		at_load += ns->tw_at_load;
+		at_load += atomic64_read(&ns->tw_at_load);
 	}
 	mutex_unlock(&twg_netns_mutex);
 	return at_load;
@@ -130,8 +130,33 @@ void twg_netns_release(struct twg_netns *ns)
 	/* No decision can see it: .exit unpublished @ns a grace period ago. */
 	kvfree(rcu_dereference_protected(ns->pol.policy, true));
 	twg_observe_destroy(&ns->obs);
+	twg_snapshot_netns_free(ns);
 	free_percpu(ns->stats);
 	kfree(ns);
+}
+
+/*
+ * The netns after @prev (the first if NULL) that is not going away, with
+ * a reference on it, which is dropped on @prev: a walk that may sleep
+ * between steps, not holding twg_netns_mutex, while netns come and go.
+ * The reference keeps a netns on the list until the step past it.
+ */
+struct twg_netns *twg_netns_next_live(struct twg_netns *prev)
+{
+	struct twg_netns *ns;
+
+	mutex_lock(&twg_netns_mutex);
+	ns = prev ? list_next_entry(prev, node) :
+		    list_first_entry(&twg_netns_list, struct twg_netns, node);
+	while (!list_entry_is_head(ns, &twg_netns_list, node) &&
+	       !maybe_get_net(ns->net))
+		ns = list_next_entry(ns, node);
+	if (list_entry_is_head(ns, &twg_netns_list, node))
+		ns = NULL;
+	mutex_unlock(&twg_netns_mutex);
+	if (prev)
+		put_net(prev->net);
+	return ns;
 }
 
 /*
@@ -205,7 +230,9 @@ static int __net_init twg_net_init(struct net *net)
 	ns->since = ktime_get_boottime_seconds();
 	mutex_init(&ns->pol.lock);
 	ns->stats = alloc_percpu_gfp(struct twg_stats, GFP_KERNEL_ACCOUNT);
-	if (!ns->stats || twg_observe_init(&ns->obs))
+	if (!ns->stats || twg_snapshot_netns_init(ns))
+		goto err_free;
+	if (twg_observe_init(&ns->obs))
 		goto err_free;
 	RCU_INIT_POINTER(ns->pol.policy, twg_policy_for_new(&ns->pol.in_force));
 	if (!rcu_access_pointer(ns->pol.policy)) {
@@ -240,6 +267,7 @@ static int __net_init twg_net_init(struct net *net)
 	return 0;
 
 err_free:
+	twg_snapshot_netns_free(ns);
 	free_percpu(ns->stats);
 	kfree(ns);
 	return -ENOMEM;
@@ -280,7 +308,7 @@ static void __net_exit twg_net_exit_batch(struct list_head *net_exit_list)
 		mutex_lock(&twg_netns_mutex);
 		list_del(&ns->node);
 		twg_stats_add(&twg_retired, &sum);
-		twg_retired_at_load += ns->tw_at_load;
+		twg_retired_at_load += atomic64_read(&ns->tw_at_load);
 		mutex_unlock(&twg_netns_mutex);
 
 		pn->dying = NULL;

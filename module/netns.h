@@ -13,6 +13,7 @@
 #include "account.h"
 #include "observe.h"
 #include "policy.h"
+#include "snapshot.h"
 
 /*
  * twguard's state for one network namespace.  Allocated by us (not in
@@ -24,10 +25,11 @@ struct twg_netns {
 	struct net *net;		/* not counted: we go before the netns */
 	struct twg_stats __percpu *stats;
 	struct twg_policy_slot pol;	/* its reuse policy */
-	s64 tw_at_load;			/* minisocks alive when twguard loaded */
+	atomic64_t tw_at_load;		/* minisocks alive when twguard loaded */
 	unsigned long overflow_base;	/* TcpExt TCPTimeWaitOverflow then */
 	time64_t since;			/* boot time, s, when twguard began */
 	struct twg_observe obs;		/* destinations, ports, dwell times */
+	struct twg_walk_map *walk;	/* its own established hash, at load */
 	struct list_head node;		/* on twg_netns_list */
 };
 
@@ -46,6 +48,7 @@ void twg_netns_exit(void);
 void twg_netns_sum(const struct twg_netns *ns, struct twg_stats *sum);
 s64 twg_netns_sum_all(struct twg_stats *sum);
 void twg_netns_release(struct twg_netns *ns);
+struct twg_netns *twg_netns_next_live(struct twg_netns *prev);
 
 /*
  * Run @stmt with bottom halves off, if twguard counts for @net (NULL

@@ -48,6 +48,7 @@
 #include "netns.h"
 #include "twguard.h"
 #include "observe.h"
+#include "snapshot.h"
 #include "stamp.h"
 
 int twg_observe_module_init(void)
@@ -345,6 +346,11 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 
 	switch (newstate) {
 	case TCP_SYN_SENT:
+		/* While the load-time walk runs, as if opened before: snapshot.c. */
+		if (!twg_snapshot_settled()) {
+			word = 0;
+			break;
+		}
 		word = twg_sk_with_origin(0, TWG_ORIGIN_ACTIVE);
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) &&
 		    twg_dest_add(ns, &sk->__sk_common, 0, 1))
@@ -352,7 +358,8 @@ void twg_observe_state(struct twg_netns *ns, struct sock *sk, int oldstate,
 		break;
 	case TCP_SYN_RECV:
 		if (oldstate == TCP_LISTEN)
-			word = twg_sk_with_origin(0, TWG_ORIGIN_PASSIVE);
+			word = twg_snapshot_settled() ?
+			       twg_sk_with_origin(0, TWG_ORIGIN_PASSIVE) : 0;
 		break;
 	case TCP_FIN_WAIT1:
 		twg_ports_close(ns, sk, twg_sk_origin(word), true);

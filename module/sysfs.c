@@ -163,7 +163,7 @@ static ssize_t tw_at_load_show(struct kobject *kobj,
 {
 	struct twg_netns *ns = twg_kobj_netns(kobj);
 
-	return sysfs_emit(buf, "%lld\n", ns->tw_at_load);
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&ns->tw_at_load));
 }
 
 static struct kobj_attribute twg_attr_tw_at_load = __ATTR_RO(tw_at_load);
@@ -175,7 +175,7 @@ static ssize_t netns_stats_show(struct kobject *kobj,
 	struct twg_stats sum = {};
 
 	twg_netns_sum(ns, &sum);
-	return twg_emit_stats(buf, &sum, ns->tw_at_load);
+	return twg_emit_stats(buf, &sum, atomic64_read(&ns->tw_at_load));
 }
 
 static struct kobj_attribute twg_attr_netns_stats =

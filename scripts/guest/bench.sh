@@ -211,6 +211,71 @@ if [ -n "${TWG_BENCH_LOCKS:-}" ]; then
 	exit 0
 fi
 
+# With TWG_BENCH_LOAD set (two vCPUs on two host threads): the longest
+# any CPU is held while twguard loads over $LOAD_TW TIME-WAIT and
+# $LOAD_EST established sockets, this build against the one before the
+# load-time walk went bucket by bucket (/work/twguard-before.ko, whose
+# walk runs whole inside one stop_machine()).  twg-stall spins on CPU 1
+# and times the longest gap; insmod runs on CPU 0.  $LOAD_ROUNDS rounds,
+# each loading both, the TIME-WAIT sockets topped up before each load.
+# One line a build: "load_hold BUILD MEDIAN MIN MAX TW CLOSING", in us,
+# with what the last load found.
+if [ -n "${TWG_BENCH_LOAD:-}" ]; then
+	ltw=${TWG_BENCH_LOAD_TW:-100000} lest=${TWG_BENCH_LOAD_EST:-10000}
+	lrounds=${TWG_BENCH_LOAD_ROUNDS:-3}
+	echo "== load: the longest a CPU is held, over $ltw TIME-WAIT and $lest established sockets"
+	unload
+	bench_netns load
+	ulimit -n $((2 * lest + 256))
+	mkfifo /tmp/est
+	ip netns exec load twg-churn -p 8000 -P 16 -n "$lest" open </tmp/est >/tmp/est.out &
+	est=$!
+	exec 3>/tmp/est
+	n=0
+	until grep -q holding /tmp/est.out; do
+		n=$((n + 1))
+		[ $n -lt 600 ] || { echo "bench: $lest connections never opened"; exit 1; }
+		sleep 1
+	done
+	for i in $(seq "$lrounds"); do
+		for build in before after; do
+			# Top up: minisocks older than 60 s are gone meanwhile.
+			want=$((ltw - $(ip netns exec load awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)))
+			if [ $want -gt 0 ]; then
+				fill=
+				for j in 1 2; do
+					ip netns exec load twg-churn -p $((9000 + 16 * j)) -P 16 \
+						-n $((want / 2 + 1)) client >/dev/null &
+					fill="$fill $!"
+				done
+				wait $fill
+			fi
+			twg-stall 1 >/tmp/stall &
+			stall=$!
+			until grep -q spinning /tmp/stall; do sleep 0.1; done
+			ko=$TWG_MODULES/twguard.ko
+			[ $build = after ] || ko=/work/twguard-before.ko
+			taskset -c 0 insmod "$ko"
+			kill -USR1 $stall
+			wait $stall
+			held=$(sed -n 's/.*longest gap \([0-9]*\) us.*/\1/p' /tmp/stall)
+			found=$(dmesg | grep 'twguard: found' | tail -n 1)
+			echo "   round $i, $build: CPU 1 held $held us; $found"
+			echo "$held" >>/tmp/load.$build
+			echo "$found" | sed -n 's/.*found \([0-9]*\) TIME-WAIT minisocks and \([0-9]*\) closing.*/\1 \2/p' \
+				>/tmp/found.$build
+			rmmod twguard
+		done
+	done
+	for build in before after; do
+		echo "load_hold $build $(stats3 </tmp/load.$build) $(cat /tmp/found.$build)" >>$results
+	done
+	exec 3>&-
+	wait $est || :
+	cp $results "$TWG_RESULTS"
+	exit 0
+fi
+
 # The states compared: in the instruction-counting boot, also twguard
 # with a policy in force and the eBPF peer (when bpftrace is there).
 STATES="off on"

@@ -254,6 +254,106 @@ test_load_with_existing() {
 	ip netns del $ns
 }
 
+# ss_is NS STATE N: a predicate for wait_for.
+ss_is() {
+	[ "$(ns_ss $1 $2)" = "$3" ]
+}
+
+# Every population twguard keeps for netns $1 is the kernel's: ss's
+# counts by state, and sockstat's tw, against one read of twguard's stats
+# (whose values are of one instant); what each was goes to /tmp/pop.$1.
+populations_match() {
+	{
+		sed 's/^/twg /' "/sys/kernel/twguard/netns/$(netns_inode $1)/stats"
+		ip netns exec $1 ss -Htan | awk '{ print "ss", $1 }'
+		echo "sockstat tw $(ns_sockstat_tw $1)"
+	} | awk -v ns=$1 '
+	function cmp(what, got, want) {
+		printf "# %s %s: %d, want %d\n", ns, what, got, want
+		return got + 0 != want + 0
+	}
+	$1 == "twg" { t[$2] = $3 }
+	$1 == "ss" { s[$2]++ }
+	$1 == "sockstat" { k = $3 }
+	END {
+		n = cmp("fin_wait1_current vs ss", t["fin_wait1_current"], s["FIN-WAIT-1"])
+		n += cmp("fin_wait2 full and minisocks vs ss",
+			t["fin_wait2_current"] + t["tw_current_fin_wait2"], s["FIN-WAIT-2"])
+		n += cmp("close_wait_current vs ss", t["close_wait_current"], s["CLOSE-WAIT"])
+		n += cmp("last_ack_current vs ss", t["last_ack_current"], s["LAST-ACK"])
+		n += cmp("closing_current vs ss", t["closing_current"], s["CLOSING"])
+		n += cmp("tw_current vs sockstat tw", t["tw_current"], k)
+		n += cmp("tw_current - tw_current_fin_wait2 vs ss time-wait",
+			t["tw_current"] - t["tw_current_fin_wait2"], s["TIME-WAIT"])
+		n += cmp("at_load + entered - ended vs tw_current",
+			t["tw_at_load"] + t["tw_entered"] - t["tw_expired"] - t["tw_killed"] -
+			t["tw_reused"] - t["tw_recycled"], t["tw_current"])
+		exit n > 0
+	}' >/tmp/pop.$1
+}
+
+# The same, once the connections in flight have settled; TIME-WAIT
+# minisocks expire meanwhile, so it is read again until one read agrees.
+expect_populations() {
+	if wait_for 10 populations_match $1; then
+		cat /tmp/pop.$1
+	else
+		cat /tmp/pop.$1
+		return 1
+	fi
+}
+
+# The sockets that exist at load are counted bucket by bucket while
+# connections open and close (module/snapshot.c): in a netns on the
+# shared established hash and in one with its own
+# (net.ipv4.tcp_child_ehash_entries), every population matches the
+# kernel's after the load, and again once the held connections close.
+test_load_under_churn() {
+	local s p ns hold=/tmp/luc.$$ held= churn=
+	pp rmmod twguard
+	s=$(new_netns luc-s)
+	sysctl -qw net.ipv4.tcp_child_ehash_entries=256
+	p=$(new_netns luc-p)
+	sysctl -qw net.ipv4.tcp_child_ehash_entries=0
+	expect_eq "$p buckets of its own" \
+		"$(ip netns exec $p sysctl -n net.ipv4.tcp_ehash_entries)" 256
+	[ "$(ip netns exec $s sysctl -n net.ipv4.tcp_ehash_entries)" -lt 0 ] ||
+		{ echo "# $s does not share the initial netns's hash"; return 1; }
+	# The held connections' FIN_WAIT2 ends: minisocks in one (for 60 s),
+	# full sockets in the other (for the first 540 of 600 s).
+	ip netns exec $p sysctl -qw net.ipv4.tcp_fin_timeout=600
+	mkfifo $hold
+	for ns in $s $p; do
+		ip netns exec $ns twg-churn -p 5100 -n 20 halfclose <$hold >/dev/null &
+		held="$held $!"
+	done
+	exec 3>$hold
+	for ns in $s $p; do
+		wait_for 10 ss_is $ns close-wait 20
+		pp ip netns exec $ns twg-churn -p 5101 -n 50 client
+	done
+	for ns in $s $p; do
+		ip netns exec $ns twg-churn -p 5102 -n 1000000 client >/dev/null 2>&1 &
+		churn="$churn $!"
+		ip netns exec $ns twg-churn -p 5103 -n 1000000 server >/dev/null 2>&1 &
+		churn="$churn $!"
+	done
+	sleep 1
+	pp insmod "$TWG_MODULES/twguard.ko"
+	sleep 1
+	kill $churn
+	wait $churn 2>/dev/null || :
+	dmesg | grep "twguard: found" | tail -n 1 | sed 's/^/# /'
+	expect_populations $s
+	expect_populations $p
+	exec 3>&-	# the held connections close now
+	wait $held
+	expect_populations $s
+	expect_populations $p
+	ip netns del $s
+	ip netns del $p
+}
+
 # One read of stats holds every value of the directory, and the root's
 # stats is the sum over every namespace.
 test_stats_files() {
