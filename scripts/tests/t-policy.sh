@@ -313,7 +313,7 @@ test_policy_ts_order() {
 # nothing either way, and is made again from another port, three times
 # at most.
 test_policy_min_age_ms() {
-	local a=twg-$$-ma-a b=twg-$$-ma-b out denied allowed tries young ok
+	local a=twg-$$-ma-a b=twg-$$-ma-b out denied allowed tries young ok segs
 	local attempt=0 tight=
 	veth_pair $a $b
 	pol_set $a mode on
@@ -322,13 +322,24 @@ test_policy_min_age_ms() {
 	# well under a second.
 	while [ -z "$tight" ] && [ $attempt -lt 10 ]; do
 		young=$(pol $a reuse_denied_too_young) ok=$(pol $a reuse_allowed)
+		# A segment that reaches the TIME-WAIT socket (an ACK the
+		# loaded guest delivered after the FIN) restarts its 2MSL,
+		# and its age with it, as the kernel's own timer.
+		trace_calls_start tcp_timewait_state_process
 		out=$(ip netns exec $b twg-reuse -a 192.0.2.2 -p 7000 \
 			-B $((41000 + attempt)) -C /run/netns/$a age)
+		segs=$(trace_calls tcp_timewait_state_process)
+		trace_calls_stop
 		attempt=$((attempt + 1))
-		echo "# attempt $attempt: $out"
+		echo "# attempt $attempt: $out; segments to TIME-WAIT: $segs"
 		set -- $out
 		denied=$3 allowed=$5 tries=$7
-		# Refused only below 300 ms (1 ms for the clocks' rounding).
+		# Refused only below 300 ms (1 ms for the clocks' rounding),
+		# unless a segment restarted the age.
+		if [ "$denied" -ge 301000 ] && [ "$segs" -gt 0 ]; then
+			echo "# refused at $denied us, after a segment restarted the age: again"
+			continue
+		fi
 		[ "$denied" -lt 301000 ] ||
 			{ echo "# refused at an age of at least $denied us"; return 1; }
 		# Allowed only from 300 ms on: the age twg-reuse measures
