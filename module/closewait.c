@@ -14,8 +14,13 @@
  *
  *   opened by accept()     server row of its local port
  *   opened by connect()    client row of its remote port
- *   open before twguard    server row of its local port, and its age
- *                          counts from when twguard began in the netns
+ *   open before twguard    server row of its local port
+ *
+ * A connection twguard saw enter CLOSE_WAIT has its age from its word.
+ * One in CLOSE_WAIT since before twguard has the larger of two ages it
+ * has at least: since twguard began in the netns, and since the last
+ * segment the kernel took an ACK from (the peer's FIN, if the
+ * application sent nothing since).
  *
  * Ages are in seconds, from a millisecond clock kept modulo 2^29 ms in
  * the word: exact for CLOSE_WAIT younger than 6.2 days.
@@ -30,6 +35,19 @@
 #include "netns.h"
 #include "stamp.h"
 
+/*
+ * A connection in CLOSE_WAIT since before twguard: the seconds since the
+ * last segment whose ACK it took (tcp_ack() keeps that time for
+ * keepalives), which is the peer's FIN unless the application sent data
+ * since.  Less than its age, or equal: never more.
+ */
+static u32 twg_close_wait_since_ack(const struct sock *sk)
+{
+	u32 ticks = tcp_jiffies32 - READ_ONCE(tcp_sk(sk)->rcv_tstamp);
+
+	return jiffies_to_msecs(ticks) / MSEC_PER_SEC;
+}
+
 static void twg_close_wait_sock(const struct sock *sk,
 				struct twg_close_wait *cw, u32 now_ms,
 				u32 since_s)
@@ -43,11 +61,10 @@ static void twg_close_wait_sock(const struct sock *sk,
 					     ntohs(sk->sk_dport))];
 	else
 		c = &cw[twg_close_wait_index(TWG_KEY_SERVER, sk->sk_num)];
-	if (twg_sk_origin(word) != TWG_ORIGIN_UNKNOWN &&
-	    (word & TWG_SK_STAMPED))
+	if (word & TWG_SK_STAMPED)
 		age = twg_ms_since(now_ms, word, TWG_SK_MS_MASK) / MSEC_PER_SEC;
 	else
-		age = since_s;
+		age = max(since_s, twg_close_wait_since_ack(sk));
 	c->n++;
 	c->oldest_s = max(c->oldest_s, age);
 }

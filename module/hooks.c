@@ -47,9 +47,10 @@
  * runs with bottom halves disabled, which stop_machine() cannot
  * interrupt, so no such change straddles the instant the hooks go live.
  * tcp_set_state() may run in process context, but has no preemption point
- * between its tracepoint and its store of the new state; only with
- * preempt=full could a socket changing state at that very instant be
- * counted in the wrong *_current.
+ * between its tracepoint and its store of the new state but the end of the
+ * tracepoint itself: only a kernel that preempts there (preempt=full, or
+ * lazy) could count a socket changing state at that very instant in the
+ * wrong *_current.
  */
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>

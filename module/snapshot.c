@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sockets that exist when twguard loads, counted without stopping the
- * machine: the established hash (the shared one, and the private ones
- * that namespaces with net.ipv4.tcp_child_ehash_entries have) is walked
- * bucket by bucket under each bucket's own lock, as inet_diag walks it.
- * No CPU waits longer than one bucket's walk, however many sockets the
- * host has.
+ * machine for the count: the established hash (the shared one, and the
+ * private ones that namespaces with net.ipv4.tcp_child_ehash_entries
+ * have) is walked bucket by bucket under each bucket's own lock, as
+ * inet_diag walks it.  Past one rendezvous when the hooks go live, no CPU
+ * waits longer than one bucket's walk, however many sockets the host has.
  *
  * The counts stay exact, with traffic during the walk, because every
  * socket is counted once, by the walk or by its hooks:
@@ -28,8 +28,11 @@
  *   - The hooks go live at one instant that no hook straddles: hooks.c
  *     turns them on in a stop_machine() that does nothing else, so no
  *     CPU is between a hook that did not count and the change it
- *     announced.  That costs every CPU the rendezvous, whatever the
- *     number of sockets; the walk itself runs after, on one CPU.
+ *     announced (but see hooks.c on preempt=full).  A grace period would
+ *     not do: while it runs, hooks that saw them off may still be short
+ *     of their change, and hooks already on would walk buckets before it.
+ *     That costs every CPU the rendezvous, whatever the number of
+ *     sockets; the walk itself runs after, on one CPU.
  *
  * A socket that was there before twguard has whatever an earlier load
  * left in its word: the walk rewrites it.  The walk cannot tell a socket

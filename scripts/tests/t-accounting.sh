@@ -309,7 +309,7 @@ expect_populations() {
 # (net.ipv4.tcp_child_ehash_entries), every population matches the
 # kernel's after the load, and again once the held connections close.
 test_load_under_churn() {
-	local s p ns hold=/tmp/luc.$$ held= churn=
+	local s p ns hold=/tmp/luc.$$ stop=/tmp/luc-stop.$$ held= churn= reuse=
 	pp rmmod twguard
 	s=$(new_netns luc-s)
 	sysctl -qw net.ipv4.tcp_child_ehash_entries=256
@@ -337,19 +337,30 @@ test_load_under_churn() {
 		churn="$churn $!"
 		ip netns exec $ns twg-churn -p 5103 -n 1000000 server >/dev/null 2>&1 &
 		churn="$churn $!"
+		# connect()s from one bound port onto the 4-tuples of its own
+		# TIME-WAIT sockets: tcp_twsk_unique() under the bucket's lock,
+		# reuses where the kernel allows them (tcp_tw_reuse=1).
+		ip netns exec $ns sysctl -qw net.ipv4.tcp_tw_reuse=1
+		ip netns exec $ns sh -c 'while [ ! -e $0 ]; do
+			twg-churn -p 5110 -P 20 -B 6000 -n 20 client || sleep 0.1
+		done' $stop >/dev/null 2>&1 &
+		reuse="$reuse $!"
 	done
 	sleep 1
 	pp insmod "$TWG_MODULES/twguard.ko"
 	sleep 1
 	kill $churn
-	wait $churn 2>/dev/null || :
+	touch $stop
+	wait $churn $reuse 2>/dev/null || :
 	dmesg | grep "twguard: found" | tail -n 1 | sed 's/^/# /'
+	echo "# 4-tuples taken over from TIME-WAIT since the load: $(twg $s tw_reused), $(twg $p tw_reused)"
 	expect_populations $s
 	expect_populations $p
 	exec 3>&-	# the held connections close now
 	wait $held
 	expect_populations $s
 	expect_populations $p
+	rm -f $hold $stop
 	ip netns del $s
 	ip netns del $p
 }

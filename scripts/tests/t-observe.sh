@@ -158,21 +158,29 @@ test_observe_close_wait_ports() {
 
 # CLOSE_WAIT that began before the load: counted by local port, on a
 # row of its own after the table's (it has no closes there), its age
-# from the load.
+# from the peer's FIN, which the kernel's time of the last ACK it took
+# says, though it began 3 s before twguard did.
 test_observe_close_wait_at_load() {
-	local ns hold=/tmp/cwl.$$ pid
+	local ns hold=/tmp/cwl.$$ pid start age most
 	pp rmmod twguard
 	ns=$(new_netns cwl)
 	mkfifo $hold
+	start=$(cut -d. -f1 /proc/uptime)
 	ip netns exec $ns twg-churn -p 6201 -n 3 halfclose <$hold >/tmp/cwl.out &
 	pid=$!
 	exec 3>$hold
 	wait_for 10 lines_at_least /tmp/cwl.out 1
+	sleep 3
 	pp insmod "$TWG_MODULES/twguard.ko"
 	expect_eq "ss close-wait on 6201" "$(ss_close_wait $ns 6201)" 3
 	tproc $ns ports
 	expect_eq "server 6201 before load" \
 		"$(tproc $ns ports | grep -c '^server 6201 0 0 3 [0-9]* 0 0$')" 1
+	age=$(close_wait_of $ns server 6201 | cut -d' ' -f2)
+	most=$(($(cut -d. -f1 /proc/uptime) - start + 1))
+	echo "# oldest CLOSE_WAIT on 6201: $age s, $most s since the first connect()"
+	[ "$age" -ge 3 ] && [ "$age" -le "$most" ] ||
+		{ echo "# the age is $age s, not 3 to $most"; return 1; }
 	exec 3>&-
 	wait $pid
 	wait_for 10 ss_close_wait_is $ns 6201 0
