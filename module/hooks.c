@@ -422,33 +422,47 @@ static int twg_resolve(const char *const *names, unsigned long *ips, int n)
 	return 0;
 }
 
-static int twg_tw_attach(void)
+/*
+ * Resolve @names into @ips and attach @ops to them; @what names them in
+ * the messages.
+ */
+static int twg_ftrace_attach(struct ftrace_ops *ops, const char *const *names,
+			     unsigned long *ips, int n, const char *what)
 {
 	int err;
 
-	err = twg_resolve(twg_tw_fn_name, twg_tw_fn_ip, TWG_FN_COUNT);
+	err = twg_resolve(names, ips, n);
 	if (err)
 		return err;
 	/* Fails unless each ip is a traceable function entry. */
-	err = ftrace_set_filter_ips(&twg_tw_ops, twg_tw_fn_ip, TWG_FN_COUNT,
-				    0, 1);
+	err = ftrace_set_filter_ips(ops, ips, n, 0, 1);
 	if (err) {
-		pr_err("cannot trace the TIME-WAIT functions (%d): is ftrace available?\n",
-		       err);
+		pr_err("cannot trace %s (%d): is ftrace available?\n", what, err);
 		return err;
 	}
-	err = register_ftrace_function(&twg_tw_ops);
+	err = register_ftrace_function(ops);
 	if (err) {
-		pr_err("cannot attach to the TIME-WAIT functions: %d\n", err);
-		ftrace_free_filter(&twg_tw_ops);
+		pr_err("cannot attach to %s: %d\n", what, err);
+		ftrace_free_filter(ops);
 	}
 	return err;
 }
 
+static void twg_ftrace_detach(struct ftrace_ops *ops)
+{
+	unregister_ftrace_function(ops);
+	ftrace_free_filter(ops);
+}
+
+static int twg_tw_attach(void)
+{
+	return twg_ftrace_attach(&twg_tw_ops, twg_tw_fn_name, twg_tw_fn_ip,
+				 TWG_FN_COUNT, "the TIME-WAIT functions");
+}
+
 static void twg_tw_detach(void)
 {
-	unregister_ftrace_function(&twg_tw_ops);
-	ftrace_free_filter(&twg_tw_ops);
+	twg_ftrace_detach(&twg_tw_ops);
 }
 
 /* --- load-time walk ------------------------------------------------------ */
@@ -506,31 +520,14 @@ static struct ftrace_ops twg_walk_ops = {
 
 static int twg_walk_attach(void)
 {
-	int err;
-
-	err = twg_resolve(twg_walk_fn_name, twg_walk_fn_ip, TWG_WALK_COUNT);
-	if (err)
-		return err;
-	err = ftrace_set_filter_ips(&twg_walk_ops, twg_walk_fn_ip,
-				    TWG_WALK_COUNT, 0, 1);
-	if (err) {
-		pr_err("cannot trace inet_unhash() and tcp_twsk_unique() for the load-time walk: %d\n",
-		       err);
-		return err;
-	}
-	err = register_ftrace_function(&twg_walk_ops);
-	if (err) {
-		pr_err("cannot attach to inet_unhash() and tcp_twsk_unique() for the load-time walk: %d\n",
-		       err);
-		ftrace_free_filter(&twg_walk_ops);
-	}
-	return err;
+	return twg_ftrace_attach(&twg_walk_ops, twg_walk_fn_name,
+				 twg_walk_fn_ip, TWG_WALK_COUNT,
+				 "inet_unhash() and tcp_twsk_unique() for the load-time walk");
 }
 
 static void twg_walk_detach(void)
 {
-	unregister_ftrace_function(&twg_walk_ops);
-	ftrace_free_filter(&twg_walk_ops);
+	twg_ftrace_detach(&twg_walk_ops);
 }
 
 /* Under stop_machine(): no CPU is inside a hook's span, nor can enter one. */

@@ -230,9 +230,8 @@ static int __net_init twg_net_init(struct net *net)
 	ns->since = ktime_get_boottime_seconds();
 	mutex_init(&ns->pol.lock);
 	ns->stats = alloc_percpu_gfp(struct twg_stats, GFP_KERNEL_ACCOUNT);
-	if (!ns->stats || twg_snapshot_netns_init(ns))
-		goto err_free;
-	if (twg_observe_init(&ns->obs))
+	if (!ns->stats || twg_snapshot_netns_init(ns) ||
+	    twg_observe_init(&ns->obs))
 		goto err_free;
 	RCU_INIT_POINTER(ns->pol.policy, twg_policy_for_new(&ns->pol.in_force));
 	if (!rcu_access_pointer(ns->pol.policy)) {

@@ -212,14 +212,15 @@ if [ -n "${TWG_BENCH_LOCKS:-}" ]; then
 fi
 
 # With TWG_BENCH_LOAD set (two vCPUs on two host threads): the longest
-# any CPU is held while twguard loads over $LOAD_TW TIME-WAIT and
-# $LOAD_EST established sockets, this build against the one before the
-# load-time walk went bucket by bucket (/work/twguard-before.ko, whose
-# walk runs whole inside one stop_machine()).  twg-stall spins on CPU 1
-# and times the longest gap; insmod runs on CPU 0.  $LOAD_ROUNDS rounds,
-# each loading both, the TIME-WAIT sockets topped up before each load.
-# One line a build: "load_hold BUILD MEDIAN MIN MAX TW CLOSING", in us,
-# with what the last load found.
+# any CPU is held while twguard loads over 100,000 TIME-WAIT and 10,000
+# established sockets (TWG_BENCH_LOAD_TW, TWG_BENCH_LOAD_EST), this build
+# against the one before the load-time walk went bucket by bucket
+# (/work/twguard-before.ko, whose walk runs whole inside one
+# stop_machine()).  twg-stall spins on CPU 1 and times the longest gap;
+# insmod runs on CPU 0.  Three rounds (TWG_BENCH_LOAD_ROUNDS), each
+# loading both, the TIME-WAIT sockets topped up before each load.  One
+# line a build: "load_hold BUILD MEDIAN MIN MAX TW CLOSING", in us, with
+# what the last load found.
 if [ -n "${TWG_BENCH_LOAD:-}" ]; then
 	ltw=${TWG_BENCH_LOAD_TW:-100000} lest=${TWG_BENCH_LOAD_EST:-10000}
 	lrounds=${TWG_BENCH_LOAD_ROUNDS:-3}
